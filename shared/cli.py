@@ -1,0 +1,27 @@
+"""The ``quantcloud`` command: ``quantcloud migrate``, ``quantcloud import bars|ticks FILE``."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from shared.settings import get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="quantcloud", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    mig = sub.add_parser("migrate", help="apply the SQL migrations that are missing")
+    mig.add_argument("--database-url", default=None, help="default: QC_DATABASE_URL")
+    args = parser.parse_args(argv)
+
+    database_url = args.database_url or get_settings().database_url
+    if args.command == "migrate":
+        from shared.adapters.migrate import migrate
+
+        applied = migrate(database_url)
+        print("migrations applied: " + (", ".join(applied) if applied else "none (up to date)"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

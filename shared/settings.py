@@ -1,0 +1,39 @@
+"""One typed settings object, read from the environment (prefix ``QC_``).
+
+Every AWS endpoint is overridable: locally they point at moto and the local
+API gateway, on AWS they stay ``None`` and boto3 uses the real services.
+Only entry points (Lambda handlers, the daemon, the CLI) call ``get_settings``;
+the core receives plain values.
+"""
+from __future__ import annotations
+
+import functools
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="QC_", frozen=True)
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/quantcloud"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
+    aws_region: str = "cn-north-1"
+    aws_endpoint_url: str | None = None  # moto locally, None on AWS
+    # the WebSocket API's Management API (https://{id}.execute-api.{region}.amazonaws.com/{stage})
+    ws_management_url: str | None = None
+
+    jwt_secret_id: str = "quantcloud/jwt"  # the key itself lives in Secrets Manager
+    jwt_ttl_s: int = 3600
+
+    backtest_bucket: str = "quantcloud-backtests"
+    backtest_state_machine_arn: str | None = None
+    connections_table: str = "quantcloud-ws-connections"
+    subscriptions_table: str = "quantcloud-ws-subscriptions"
+
+    api_stage: str = ""  # API Gateway stage prefix, e.g. "/dev"; "" when served at the root
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return Settings()
