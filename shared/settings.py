@@ -16,6 +16,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QC_", frozen=True)
 
     database_url: str = "postgresql://postgres@127.0.0.1:5432/quantcloud"
+    # on AWS: the RDS-generated secret (JSON with host, port, username, password, dbname);
+    # when set it takes precedence over database_url (see shared.adapters.db.database_url)
+    database_secret_id: str | None = None
     redis_url: str = "redis://127.0.0.1:6379/0"
 
     aws_region: str = "cn-north-1"
