@@ -1,0 +1,141 @@
+"""Cleaned ticks and the ``TickCleaner`` that makes them from CTP DepthMarketData fields.
+
+Cleaning, per symbol: exact timestamps (see ``ctp_quotes``), absent prices
+(DBL_MAX or 0) as None, cumulative Volume/Turnover turned into per-tick deltas
+that restart with each trading day, exact duplicates and ticks that go back in
+time dropped (counted by reason in ``.dropped``), and a ``seq`` that orders
+ticks sharing one timestamp (CZCE stamps whole seconds).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from shared.domain.ctp_quotes import Quote, parse_quote
+from shared.domain.instruments import Exchange
+from shared.errors import InvalidInput
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """One cleaned level-1 tick; ``volume``/``turnover`` are this tick's own, not cumulative."""
+
+    symbol: str
+    ts: datetime  # exchange time, Asia/Shanghai, millisecond precision
+    seq: int  # 0 for the first tick at ts, 1 for the next one with the same ts, ...
+    trading_day: date
+    last_price: float | None
+    volume: int
+    cum_volume: int
+    turnover: float | None
+    open_interest: float | None
+    bid_price1: float | None
+    bid_volume1: int | None
+    ask_price1: float | None
+    ask_volume1: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict: ts ISO 8601 with +08:00, trading_day ``YYYY-MM-DD``."""
+        return {
+            "symbol": self.symbol,
+            "ts": self.ts.isoformat(timespec="milliseconds"),
+            "seq": self.seq,
+            "trading_day": self.trading_day.isoformat(),
+            "last_price": self.last_price,
+            "volume": self.volume,
+            "cum_volume": self.cum_volume,
+            "turnover": self.turnover,
+            "open_interest": self.open_interest,
+            "bid_price1": self.bid_price1,
+            "bid_volume1": self.bid_volume1,
+            "ask_price1": self.ask_price1,
+            "ask_volume1": self.ask_volume1,
+        }
+
+
+@dataclass(slots=True)
+class _SymbolState:
+    ts_ms: int
+    seq: int
+    trading_day: date
+    cum_volume: int
+    cum_turnover: float | None
+    same_ts: set[Quote] = field(default_factory=set)  # quotes already seen at ts_ms
+
+
+class TickCleaner:
+    """Stateful cleaner for any number of symbols; feed each symbol's ticks in arrival order.
+
+    ``joined_mid_day``: the feed started during a trading day, so a symbol's first
+    tick carries the day's volume so far; its delta is then 0 instead of its Volume.
+    ``exchanges``: symbol -> exchange for feeds whose ExchangeID is empty.
+    """
+
+    def __init__(self, *, joined_mid_day: bool = False, exchanges: Mapping[str, Exchange] | None = None) -> None:
+        self.dropped: Counter[str] = Counter()
+        self._joined_mid_day = joined_mid_day
+        self._exchanges = dict(exchanges or {})
+        self._state: dict[str, _SymbolState] = {}
+
+    def clean(self, fields: Mapping[str, Any]) -> Tick | None:
+        """The cleaned tick, or None when it is dropped (the reason is counted in ``.dropped``)."""
+        try:
+            quote = self.parse(fields)
+        except InvalidInput:
+            self.dropped["malformed"] += 1
+            return None
+        return self.accept(quote)
+
+    def parse(self, fields: Mapping[str, Any]) -> Quote:
+        """Parse only (raises InvalidInput naming the field); for callers that report bad records."""
+        return parse_quote(fields, self._exchanges.get(str(fields.get("InstrumentID", "")).strip()))
+
+    def accept(self, quote: Quote) -> Tick | None:
+        """Clean a parsed quote against the symbol's previous ticks."""
+        state = self._state.get(quote.symbol)
+        if state is not None:
+            if quote.ts_ms < state.ts_ms:
+                self.dropped["out_of_order"] += 1
+                return None
+            if quote.ts_ms == state.ts_ms and quote in state.same_ts:
+                self.dropped["duplicate"] += 1
+                return None
+        same_day = state is not None and quote.trading_day == state.trading_day
+        if state is not None and same_day and quote.cum_volume < state.cum_volume:
+            self.dropped["volume_went_back"] += 1
+            return None
+
+        if same_day:
+            assert state is not None
+            volume = quote.cum_volume - state.cum_volume
+            turnover = _delta(quote.cum_turnover, state.cum_turnover)
+        elif state is None and self._joined_mid_day:
+            volume, turnover = 0, (0.0 if quote.cum_turnover is not None else None)
+        else:  # a trading day's first tick is its own delta (the call auction's trade)
+            volume, turnover = quote.cum_volume, quote.cum_turnover
+
+        if state is not None and quote.ts_ms == state.ts_ms:
+            state.seq += 1
+            state.same_ts.add(quote)
+        else:
+            state = _SymbolState(quote.ts_ms, 0, quote.trading_day, 0, None, {quote})
+            self._state[quote.symbol] = state
+        state.trading_day = quote.trading_day
+        state.cum_volume = quote.cum_volume
+        if quote.cum_turnover is not None:
+            state.cum_turnover = quote.cum_turnover
+        return Tick(
+            symbol=quote.symbol, ts=quote.ts, seq=state.seq, trading_day=quote.trading_day,
+            last_price=quote.last_price, volume=volume, cum_volume=quote.cum_volume, turnover=turnover,
+            open_interest=quote.open_interest, bid_price1=quote.bid_price1, bid_volume1=quote.bid_volume1,
+            ask_price1=quote.ask_price1, ask_volume1=quote.ask_volume1,
+        )
+
+
+def _delta(current: float | None, previous: float | None) -> float | None:
+    if current is None:
+        return None
+    return current if previous is None else current - previous
