@@ -1,0 +1,79 @@
+"""The ``backtests`` table: one row per requested backtest, its progress and its result.
+
+Status moves PENDING -> RUNNING -> SUCCEEDED | FAILED. Every write is a plain
+UPDATE by id, so a retried Lambda writes the same row again harmlessly.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+_COLUMNS = "id, user_id, spec, status, execution_arn, total, done, result, error, created_at, updated_at"
+
+
+def create_backtest(conn: psycopg.Connection, id: str, user_id: str, spec: dict[str, Any], total: int) -> None:
+    conn.execute(
+        "INSERT INTO backtests (id, user_id, spec, status, total) VALUES (%s, %s, %s, 'PENDING', %s)",
+        (id, user_id, Jsonb(spec), total),
+    )
+
+
+def set_running(conn: psycopg.Connection, id: str, execution_arn: str) -> None:
+    # never moves a finished backtest back to RUNNING (a late or repeated call)
+    conn.execute(
+        "UPDATE backtests SET execution_arn = %s, updated_at = now(),"
+        " status = CASE WHEN status = 'PENDING' THEN 'RUNNING' ELSE status END WHERE id = %s",
+        (execution_arn, id),
+    )
+
+
+def set_total(conn: psycopg.Connection, id: str, total: int) -> None:
+    conn.execute("UPDATE backtests SET total = %s, updated_at = now() WHERE id = %s", (total, id))
+
+
+def set_progress(conn: psycopg.Connection, id: str, done: int) -> None:
+    conn.execute("UPDATE backtests SET done = %s, updated_at = now() WHERE id = %s", (done, id))
+
+
+def add_progress(conn: psycopg.Connection, id: str, finished: int) -> None:
+    """Count ``finished`` more combinations as done; capped at ``total`` so a retried shard
+    cannot push progress past 100 %."""
+    conn.execute(
+        "UPDATE backtests SET done = LEAST(total, done + %s), updated_at = now() WHERE id = %s",
+        (finished, id),
+    )
+
+
+def set_result(conn: psycopg.Connection, id: str, result: dict[str, Any]) -> None:
+    conn.execute(
+        "UPDATE backtests SET result = %s, status = 'SUCCEEDED', done = total, error = NULL,"
+        " updated_at = now() WHERE id = %s",
+        (Jsonb(result), id),
+    )
+
+
+def set_failed(conn: psycopg.Connection, id: str, error: str) -> None:
+    conn.execute(
+        "UPDATE backtests SET status = 'FAILED', error = %s, updated_at = now() WHERE id = %s",
+        (error, id),
+    )
+
+
+def get_backtest(conn: psycopg.Connection, id: str, user_id: str) -> dict[str, Any] | None:
+    """The row as a dict (ids as strings), or None if it does not exist or is someone else's."""
+    cur = conn.execute(f"SELECT {_COLUMNS} FROM backtests WHERE id = %s AND user_id = %s", (id, user_id))
+    row = cur.fetchone()
+    if row is None:
+        return None
+    names = [d.name for d in cur.description]
+    record = dict(zip(names, row, strict=True))
+    record["id"], record["user_id"] = str(record["id"]), str(record["user_id"])
+    return record
+
+
+def instrument_multiplier(conn: psycopg.Connection, symbol: str) -> float | None:
+    """The contract size stored for ``symbol``, or None if the instrument is unknown."""
+    row = conn.execute("SELECT multiplier FROM instruments WHERE symbol = %s", (symbol,)).fetchone()
+    return None if row is None else float(row[0])
