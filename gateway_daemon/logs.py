@@ -1,0 +1,18 @@
+"""Structured logs: one JSON object per line on stderr (CloudWatch and ``jq`` read them as they are)."""
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+_lock = threading.Lock()
+
+
+def log(event: str, level: str = "info", **fields: Any) -> None:
+    """Write ``{"ts", "level", "event", ...fields}`` as one line."""
+    record = {"ts": datetime.now(UTC).isoformat(timespec="milliseconds"), "level": level, "event": event, **fields}
+    line = json.dumps(record, default=str, separators=(",", ":"))
+    with _lock:
+        print(line, file=sys.stderr, flush=True)

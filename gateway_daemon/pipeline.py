@@ -1,0 +1,81 @@
+"""From raw CTP market data to cleaned ticks and 1-minute bars, and on to the sinks and the pusher."""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from gateway_daemon.feed import END_OF_PASS, END_OF_SOURCE, TickFeed
+from gateway_daemon.pusher import Pusher
+from gateway_daemon.sinks import PgSink, RedisSink, json_text
+from shared.domain.bars import Bar, MinuteBarBuilder
+from shared.domain.ticks import Tick, TickCleaner
+from shared.domain.topics import bar_topic, tick_topic
+
+
+class Pipeline:
+    def __init__(self, redis_sink: RedisSink, pg_sink: PgSink, pusher: Pusher | None) -> None:
+        self._redis = redis_sink
+        self._pg = pg_sink
+        self._pusher = pusher
+        self._cleaner = TickCleaner()
+        self._builder = MinuteBarBuilder()
+        self._exchanges: dict[str, str] = {}
+        self.received = 0
+        self.ticks = 0
+        self.bars = 0
+        self._dropped: Counter[str] = Counter()
+
+    @property
+    def dropped(self) -> Counter[str]:
+        return self._dropped + self._cleaner.dropped
+
+    async def run(self, feed: TickFeed) -> None:
+        """Process the feed until its END_OF_SOURCE marker."""
+        while True:
+            ticks: list[Tick] = []
+            bars: list[Bar] = []
+            done = False
+            for item in await feed.get_batch():
+                if item is END_OF_SOURCE:
+                    done = True
+                    break
+                if item is END_OF_PASS:
+                    # the data ended, so the bars still open are complete; a new pass starts clean
+                    bars.extend(self._builder.flush())
+                    self._restart()
+                    continue
+                tick = self._clean(item)  # type: ignore[arg-type]
+                if tick is not None:
+                    ticks.append(tick)
+                    bars.extend(self._builder.on_tick(tick))
+            await self._emit(ticks, bars)
+            if done:
+                return
+
+    def _clean(self, fields: Mapping[str, Any]) -> Tick | None:
+        self.received += 1
+        symbol = fields.get("InstrumentID")
+        if symbol and symbol not in self._exchanges and fields.get("ExchangeID"):
+            self._exchanges[symbol] = fields["ExchangeID"]
+        return self._cleaner.clean(fields)
+
+    async def _emit(self, ticks: list[Tick], bars: list[Bar]) -> None:
+        if not ticks and not bars:
+            return
+        self.ticks += len(ticks)
+        self.bars += len(bars)
+        tick_json = [(t.symbol, t.to_json()) for t in ticks]
+        bar_json = [(b.symbol, b.to_json()) for b in bars]
+        await self._redis.write([(s, json_text(d)) for s, d in tick_json], [(s, json_text(d)) for s, d in bar_json])
+        self._pg.add(ticks, bars, self._exchanges)
+        if self._pusher is not None:
+            for symbol, data in tick_json:
+                self._pusher.offer(tick_topic(symbol), {"topic": tick_topic(symbol), "data": data})
+            for symbol, data in bar_json:
+                self._pusher.offer(bar_topic(symbol), {"topic": bar_topic(symbol), "data": data})
+
+    def _restart(self) -> None:
+        self._dropped += self._cleaner.dropped
+        self._cleaner = TickCleaner()
+        self._builder = MinuteBarBuilder()

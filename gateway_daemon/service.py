@@ -1,0 +1,93 @@
+"""The daemon's life: wire source, pipeline, sinks and pusher; stop cleanly on SIGTERM/SIGINT."""
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from dataclasses import dataclass, field
+
+from gateway_daemon.feed import TickFeed
+from gateway_daemon.logs import log
+from gateway_daemon.pipeline import Pipeline
+from gateway_daemon.pusher import Pusher, management_poster
+from gateway_daemon.replay import ReplaySource, load_rows
+from gateway_daemon.sinks import PgSink, RedisSink
+from shared.adapters.db import database_url
+from shared.adapters.ws_connections import WsConnections
+from shared.settings import Settings
+
+STATS_EVERY_S = 5.0
+
+
+@dataclass(frozen=True)
+class ReplayOptions:
+    file: str
+    speed: float = 1.0
+    loop: bool = False
+    symbols: list[str] = field(default_factory=list)
+    max_pause_s: float = 1.0
+
+
+def build_pusher(settings: Settings) -> Pusher | None:
+    if not settings.ws_management_url:
+        log("pusher_disabled", "warning", reason="QC_WS_MANAGEMENT_URL is not set")
+        return None
+    store = WsConnections.from_settings(settings)
+    return Pusher(management_poster(settings.ws_management_url, settings.aws_region),
+                  store.subscribers, store.remove)
+
+
+async def run_replay(options: ReplayOptions, settings: Settings) -> int:
+    """Replay the file through the pipeline; returns the exit code."""
+    loop = asyncio.get_running_loop()
+    rows = load_rows(options.file, options.symbols or None)
+    log("replay_loaded", file=options.file, rows=len(rows), speed=options.speed, loop=options.loop,
+        symbols=sorted({r["InstrumentID"] for r in rows}))
+    source = ReplaySource(rows, options.speed, loop=options.loop, max_pause_s=options.max_pause_s)
+    feed = TickFeed(loop)
+
+    def request_stop(signame: str) -> None:
+        log("stop_requested", signal=signame)
+        source.stop()
+        feed.close()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, request_stop, sig.name)
+
+    redis_sink = RedisSink(settings.redis_url)
+    pg_sink = PgSink(database_url(settings))
+    pusher = build_pusher(settings)
+    pipeline = Pipeline(redis_sink, pg_sink, pusher)
+    stop = asyncio.Event()
+    started = time.monotonic()
+    workers = [asyncio.create_task(pg_sink.run(stop)), asyncio.create_task(_report(pipeline, pg_sink, stop))]
+    if pusher is not None:
+        workers.append(asyncio.create_task(pusher.run(stop)))
+
+    source.start(feed)
+    await pipeline.run(feed)
+    stop.set()
+    await asyncio.gather(*workers)
+    await pg_sink.flush()  # whatever arrived after the last periodic flush
+    if pusher is not None:
+        await pusher.flush()
+        pusher.close()
+    pg_sink.close()
+    await redis_sink.close()
+    _log_stats("daemon_stopped", pipeline, pg_sink, elapsed_s=round(time.monotonic() - started, 3),
+               passes=source.passes, pushed=pusher.pushed if pusher else 0)
+    return 0
+
+
+async def _report(pipeline: Pipeline, pg_sink: PgSink, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), STATS_EVERY_S)
+        except TimeoutError:
+            _log_stats("daemon_stats", pipeline, pg_sink)
+
+
+def _log_stats(event: str, pipeline: Pipeline, pg_sink: PgSink, **extra: object) -> None:
+    log(event, received=pipeline.received, ticks=pipeline.ticks, bars=pipeline.bars,
+        dropped=dict(pipeline.dropped), ticks_written=pg_sink.ticks_written, bars_written=pg_sink.bars_written,
+        **extra)

@@ -1,0 +1,34 @@
+"""Names of the realtime topics clients subscribe to: ``tick.<symbol>`` and ``bar.<symbol>``.
+
+The same names are the Redis channels the daemon publishes on and the
+``topic`` field of every WebSocket message pushed to clients.
+"""
+from __future__ import annotations
+
+import re
+
+from shared.errors import InvalidInput
+
+TOPIC_KINDS = ("tick", "bar")
+# contract codes as the exchanges write them (cu1801, MA801, IF1711) or a continuous series (cu_main)
+_SYMBOL = re.compile(r"^[A-Za-z]{1,4}(\d{3,4}|_main)$")
+
+
+def tick_topic(symbol: str) -> str:
+    return f"tick.{symbol}"
+
+
+def bar_topic(symbol: str) -> str:
+    return f"bar.{symbol}"
+
+
+def parse_topic(topic: object) -> tuple[str, str]:
+    """``"tick.cu1801"`` -> ``("tick", "cu1801")``; InvalidInput naming the topic otherwise."""
+    if not isinstance(topic, str):
+        raise InvalidInput(f"topic must be a string like 'tick.cu1801', got {topic!r}", {"topic": topic})
+    kind, _, symbol = topic.partition(".")
+    if kind not in TOPIC_KINDS or not _SYMBOL.match(symbol):
+        raise InvalidInput(
+            f"unknown topic {topic!r}: expected tick.<symbol> or bar.<symbol>, e.g. tick.cu1801",
+            {"topic": topic})
+    return kind, symbol
