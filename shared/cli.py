@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from shared.cli_import import add_import_parser, run_import
 from shared.settings import get_settings
 
 
@@ -12,6 +13,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     mig = sub.add_parser("migrate", help="apply the SQL migrations that are missing")
     mig.add_argument("--database-url", default=None, help="default: QC_DATABASE_URL")
+    add_import_parser(sub)
     args = parser.parse_args(argv)
 
     database_url = args.database_url or get_settings().database_url
@@ -20,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
 
         applied = migrate(database_url)
         print("migrations applied: " + (", ".join(applied) if applied else "none (up to date)"))
+    elif args.command == "import":
+        return run_import(args, database_url)
     return 0
 
 

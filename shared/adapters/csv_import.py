@@ -1,0 +1,208 @@
+"""Import bar and tick CSV files (plain or .csv.gz, the layouts of ``data/``) into PostgreSQL.
+
+Rows are read, checked and loaded in batches with COPY. A malformed row is
+reported with its line number and skipped; the rest still loads. Instruments
+are created from the file's exchange column. Loading the same file twice adds
+nothing (the primary keys decide).
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import psycopg
+from tqdm import tqdm
+
+from shared.adapters.pg_bars import PgBarStore
+from shared.adapters.pg_instruments import ensure_instrument
+from shared.adapters.pg_ticks import insert_ticks
+from shared.domain.ctp_quotes import SH
+from shared.domain.instruments import Exchange, parse_exchange
+from shared.domain.ticks import Tick, TickCleaner
+from shared.errors import InvalidInput
+
+BATCH_ROWS = 20_000
+MAX_LINES_SHOWN = 20
+
+
+@dataclass
+class ImportReport:
+    """What an import did; ``malformed`` holds (line number, reason) for each rejected row."""
+
+    kind: str
+    path: str
+    read: int = 0
+    added: int = 0
+    malformed: list[tuple[int, str]] = field(default_factory=list)
+    dropped: Counter[str] = field(default_factory=Counter)  # ticks left out by cleaning, by reason
+    instruments_created: list[str] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> int:
+        """Valid rows not added because they were already stored."""
+        return self.read - len(self.malformed) - sum(self.dropped.values()) - self.added
+
+    def summary(self) -> str:
+        lines = [f"{self.kind} {self.path}: read {self.read}, added {self.added}, "
+                 f"skipped (already present) {self.skipped}, malformed {len(self.malformed)}"]
+        if self.dropped:
+            reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(self.dropped.items()))
+            lines.append(f"  dropped by tick cleaning: {reasons}")
+        if self.instruments_created:
+            lines.append(f"  instruments created: {', '.join(self.instruments_created)}")
+        for line, reason in self.malformed[:MAX_LINES_SHOWN]:
+            lines.append(f"  line {line}: {reason}")
+        if len(self.malformed) > MAX_LINES_SHOWN:
+            lines.append(f"  ... and {len(self.malformed) - MAX_LINES_SHOWN} more malformed lines")
+        return "\n".join(lines)
+
+
+def open_text(path: Path) -> TextIO:
+    """A text reader for a plain or gzip-compressed file (recognised by its magic bytes)."""
+    with open(path, "rb") as probe:
+        gzipped = probe.read(2) == b"\x1f\x8b"
+    raw = gzip.open(path, "rb") if gzipped else open(path, "rb")
+    return io.TextIOWrapper(raw, encoding="utf-8", newline="")
+
+
+def _rows(handle: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
+    reader = csv.reader(handle)
+    header = [name.strip() for name in next(reader, [])]
+    for values in reader:
+        if not values:
+            continue
+        if len(values) != len(header):
+            yield reader.line_num, {"__error__": f"expected {len(header)} fields, found {len(values)}"}
+            continue
+        yield reader.line_num, dict(zip(header, values, strict=True))
+
+
+def _float(row: dict[str, str], name: str, required: bool = True) -> float | None:
+    text = row.get(name, "").strip()
+    if not text:
+        if required:
+            raise InvalidInput(f"{name} is missing")
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise InvalidInput(f"{name} is not a number: {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        if required:
+            raise InvalidInput(f"{name} is not a finite number: {text!r}")
+        return None
+    return value
+
+
+def _bar_row(row: dict[str, str], fixed: tuple[str, Exchange] | None) -> tuple[tuple[Any, ...], Exchange]:
+    if "__error__" in row:
+        raise InvalidInput(row["__error__"])
+    if fixed is not None:
+        symbol, exchange = fixed
+    else:
+        symbol = row.get("symbol", "").strip()
+        if not symbol:
+            raise InvalidInput("symbol is missing (or pass --symbol-exchange SYMBOL.EXCHANGE)")
+        exchange = parse_exchange(row.get("exchange", ""))
+    stamp = (row.get("datetime") or row.get("ts") or "").strip()
+    try:
+        ts = datetime.fromisoformat(stamp)
+    except ValueError:
+        raise InvalidInput(f"datetime is not ISO 8601: {stamp!r}") from None
+    ts = ts.replace(tzinfo=SH) if ts.tzinfo is None else ts.astimezone(SH)
+    day_text = row.get("trading_day", "").strip().replace("-", "")
+    try:
+        if len(day_text) != 8:
+            raise ValueError(day_text)
+        trading_day = date(int(day_text[:4]), int(day_text[4:6]), int(day_text[6:8]))
+    except ValueError:
+        raise InvalidInput(f"trading_day is not YYYYMMDD: {day_text!r}") from None
+    prices = [_float(row, name) for name in ("open", "high", "low", "close")]
+    volume = _float(row, "volume")
+    if volume is None or volume < 0 or volume != int(volume):
+        raise InvalidInput(f"volume is not a whole number >= 0: {row.get('volume')!r}")
+    values = (symbol, ts, trading_day, *prices, int(volume), _float(row, "turnover", False),
+              _float(row, "open_interest", False))
+    return values, exchange
+
+
+def _load(conn: psycopg.Connection, report: ImportReport, path: Path, progress: bool,
+          parse: Callable[[dict[str, str]], tuple[Any, str, Exchange] | None],
+          store: Callable[[list[Any]], int], batch_rows: int) -> ImportReport:
+    known: set[str] = set()
+    batch: list[Any] = []
+    with open_text(path) as handle, tqdm(desc=f"import {report.kind}", unit=" rows", file=sys.stderr,
+                                         disable=not progress, mininterval=0.5) as bar:
+        for line, row in _rows(handle):
+            report.read += 1
+            try:
+                parsed = parse(row)
+            except InvalidInput as exc:
+                report.malformed.append((line, exc.message))
+                continue
+            if parsed is None:
+                continue
+            item, symbol, exchange = parsed
+            if symbol not in known:
+                known.add(symbol)
+                if ensure_instrument(conn, symbol, exchange):
+                    report.instruments_created.append(symbol)
+            batch.append(item)
+            if len(batch) >= batch_rows:
+                report.added += store(batch)
+                bar.update(len(batch))
+                batch = []
+        if batch:
+            report.added += store(batch)
+            bar.update(len(batch))
+    return report
+
+
+def import_bars(conn: psycopg.Connection, path: str | Path, *, symbol_exchange: tuple[str, Exchange] | None = None,
+                progress: bool = True, batch_rows: int = BATCH_ROWS) -> ImportReport:
+    """Load a 1-minute bar CSV (columns datetime, trading_day, symbol, exchange, open, high, low,
+    close, volume[, open_interest, turnover]); ``symbol_exchange`` overrides the symbol/exchange columns."""
+    path = Path(path)
+    report = ImportReport("bars", str(path))
+
+    def parse(row: dict[str, str]) -> tuple[Any, str, Exchange]:
+        values, exchange = _bar_row(row, symbol_exchange)
+        return values, values[0], exchange
+
+    return _load(conn, report, path, progress, parse, PgBarStore(conn).insert_bars, batch_rows)
+
+
+def import_ticks(conn: psycopg.Connection, path: str | Path, *, progress: bool = True,
+                 batch_rows: int = BATCH_ROWS) -> ImportReport:
+    """Load a CTP tick CSV (DepthMarketData column names) through ``TickCleaner``."""
+    path = Path(path)
+    report = ImportReport("ticks", str(path))
+    cleaner = TickCleaner()
+    report.dropped = cleaner.dropped
+
+    def parse(row: dict[str, str]) -> tuple[Tick, str, Exchange] | None:
+        if "__error__" in row:
+            raise InvalidInput(row["__error__"])
+        quote = cleaner.parse(row)
+        if quote.exchange is None:
+            raise InvalidInput(f"exchange of {quote.symbol!r} unknown: ExchangeID is empty")
+        tick = cleaner.accept(quote)
+        return None if tick is None else (tick, tick.symbol, quote.exchange)
+
+    return _load(conn, report, path, progress, parse, lambda batch: insert_ticks(conn, batch), batch_rows)
+
+
+def parse_symbol_exchange(text: str) -> tuple[str, Exchange]:
+    """``"cu_main.SHFE"`` -> ("cu_main", Exchange.SHFE)."""
+    symbol, dot, exchange = text.rpartition(".")
+    if not dot or not symbol:
+        raise InvalidInput(f"expected SYMBOL.EXCHANGE, e.g. cu_main.SHFE, got {text!r}")
+    return symbol, parse_exchange(exchange)
