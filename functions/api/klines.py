@@ -1,0 +1,67 @@
+"""Minute bars -> the K-line rows the API returns.
+
+Indicators are computed over every bar of the fetched range and only then
+cut to the last ``limit`` bars, so the first returned values already have
+their warm-up behind them.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from shared.domain.bars import resample
+from shared.errors import InvalidInput
+from shared.indicators import INDICATOR_NAMES, compute_indicators
+
+SH = ZoneInfo("Asia/Shanghai")
+PRICE_COLUMNS = ("open", "high", "low", "close")
+
+
+def parse_indicator_names(text: str | None) -> list[str]:
+    """``"ma, macd,,ma"`` -> ``["ma", "macd"]``; InvalidInput naming any unknown one."""
+    if not text:
+        return []
+    names = list(dict.fromkeys(n for n in (part.strip().lower() for part in text.split(",")) if n))
+    unknown = [n for n in names if n not in INDICATOR_NAMES]
+    if unknown:
+        raise InvalidInput(f"unknown indicator {unknown[0]!r}: expected a comma list of {', '.join(INDICATOR_NAMES)}",
+                           [{"field": "query.indicators", "message": f"unknown: {', '.join(unknown)}"}])
+    return names
+
+
+def kline_rows(minute: pd.DataFrame, period: str, indicators: list[str], limit: int) -> list[dict[str, Any]]:
+    """The last ``limit`` bars of ``period`` built from ``minute``, oldest first, with indicator values."""
+    bars = resample(minute, period).reset_index(drop=True)
+    close = bars["close"].to_numpy(dtype=np.float64)
+    values = compute_indicators(indicators, close) if indicators else {}
+    first = max(len(bars) - limit, 0)
+    bars = bars.iloc[first:]
+    columns = {key: np.asarray(series, dtype=np.float64)[first:] for key, series in values.items()}
+
+    rows = []
+    for i, bar in enumerate(bars.itertuples(index=False)):
+        row: dict[str, Any] = {
+            "ts": pd.Timestamp(bar.ts).tz_convert(SH).isoformat() if pd.Timestamp(bar.ts).tzinfo
+            else pd.Timestamp(bar.ts).tz_localize(SH).isoformat(),
+            "trading_day": pd.Timestamp(bar.trading_day).date().isoformat(),
+        }
+        for col in PRICE_COLUMNS:
+            row[col] = _number(getattr(bar, col))
+        row["volume"] = int(bar.volume)
+        row["open_interest"] = _number(bar.open_interest)
+        for key, column in columns.items():
+            row[key] = _number(column[i])
+        rows.append(row)
+    return rows
+
+
+def _number(value: Any) -> float | None:
+    # JSON has no NaN: a missing value (warm-up, no open interest) is null
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value

@@ -1,0 +1,66 @@
+"""The Lambda handler behind API Gateway stage ``dev``: real HTTP API v2 events through Mangum."""
+from __future__ import annotations
+
+from apigw_events import json_body
+
+USER = {"username": "gw_user", "password": "correct horse"}
+
+
+def test_stage_path_routes_to_health(invoke) -> None:
+    response = invoke("GET", "/health")
+    assert response["statusCode"] == 200
+    assert json_body(response) == {"status": "ok"}
+
+
+def test_docs_page_points_at_the_staged_openapi(invoke) -> None:
+    response = invoke("GET", "/docs")
+    assert response["statusCode"] == 200
+    assert response["headers"]["content-type"].startswith("text/html")
+    assert "'/dev/openapi.json'" in response["body"] or '"/dev/openapi.json"' in response["body"]
+
+
+def test_openapi_lists_every_route_documented(invoke) -> None:
+    response = invoke("GET", "/openapi.json")
+    assert response["statusCode"] == 200
+    spec = json_body(response)
+    assert spec["servers"] == [{"url": "/dev"}]
+    expected = {("/health", "get"), ("/auth/register", "post"), ("/auth/login", "post"), ("/auth/logout", "post"),
+                ("/market/klines", "get"), ("/backtests", "post"), ("/backtests/{backtest_id}", "get")}
+    found = {(path, method) for path, ops in spec["paths"].items() for method in ops}
+    assert expected <= found
+    for path, method in expected:
+        op = spec["paths"][path][method]
+        assert op.get("summary") and op.get("description"), (path, method)
+        assert any(code.startswith("2") for code in op["responses"]), (path, method)
+
+
+def test_register_login_logout_through_the_gateway(invoke) -> None:
+    assert invoke("POST", "/auth/register", body=USER)["statusCode"] == 201
+    login = invoke("POST", "/auth/login", body=USER)
+    assert login["statusCode"] == 200
+    token = json_body(login)["access_token"]
+    assert invoke("POST", "/auth/logout", token=token)["statusCode"] == 200
+    refused = invoke("POST", "/auth/logout", token=token)
+    assert refused["statusCode"] == 401
+    assert json_body(refused)["error"]["code"] == "unauthorized"
+
+
+def test_base64_encoded_body_is_read(invoke) -> None:
+    assert invoke("POST", "/auth/register", body=USER, base64_body=True)["statusCode"] == 201
+
+
+def test_malformed_json_through_the_gateway_is_400(invoke, row_counts) -> None:
+    before = row_counts()
+    response = invoke("POST", "/auth/register", raw_body='{"username": "x", ')
+    assert response["statusCode"] == 400
+    assert json_body(response)["error"]["code"] == "invalid_input"
+    assert row_counts() == before
+
+
+def test_unknown_route_and_wrong_method_use_the_error_body(invoke) -> None:
+    missing = invoke("GET", "/no/such/route")
+    assert missing["statusCode"] == 404
+    assert json_body(missing)["error"]["code"] == "not_found"
+    wrong = invoke("DELETE", "/health")
+    assert wrong["statusCode"] == 405
+    assert json_body(wrong)["error"]["code"] == "method_not_allowed"
