@@ -5,6 +5,10 @@ sends an order that fills at bar N+1's open, the whole lot. A signal on the last
 bar never fills. Costs per fill: ``commission_rate`` x turnover (price x size x
 lots) plus ``slippage`` price units x size per lot. Equity is marked to market
 at every bar's close; an open position is not closed at the end.
+
+Ruin: when equity at a bar's close is <= 0 the account is finished. Trading stops
+there and equity stays at that value for the remaining bars; otherwise a bust
+account would go on trading on credit and its later returns would be meaningless.
 """
 from __future__ import annotations
 
@@ -68,6 +72,9 @@ def _simulate(open_, close, fast_ma, slow_ma, first_signal, size, commission_rat
                 pos = target
             eq += pos * (close[i] - open_[i]) * size
         equity[i] = eq
+        if eq <= 0.0:
+            equity[i + 1:] = eq
+            break
         if i >= first_signal:
             # strict on both bars, like vn.py's DoubleMaStrategy cross_over / cross_below
             if fast_ma[i] > slow_ma[i] and fast_ma[i - 1] < slow_ma[i - 1]:

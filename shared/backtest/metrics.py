@@ -4,6 +4,8 @@ Days are TRADING days: a night bar (21:00 Friday) carries Monday's trading day,
 so its PnL counts for Monday. Sharpe annualises with 240 trading days:
 mean / std (ddof 1) of simple daily returns x sqrt(240); 0.0 when undefined
 (fewer than two days or no variation), so results stay valid JSON.
+An account that went bust (equity <= 0, where the engine stops trading) counts as
+worth 0 from then on: total return -100 %, drawdown 100 %, a -100 % day.
 """
 from __future__ import annotations
 
@@ -53,10 +55,12 @@ def summarize(run: BacktestRun, trading_day: np.ndarray, capital: float) -> Metr
     does: a reversal (sell 2 lots) is two trades."""
     if len(run.equity) == 0:
         return Metrics(total_return=0.0, sharpe=0.0, max_drawdown=0.0, trade_count=0)
-    _, pnl, previous = daily_pnl(run.equity, trading_day, capital)
+    worth = np.maximum(run.equity, 0.0)
+    _, pnl, previous = daily_pnl(worth, trading_day, capital)
+    returns = np.divide(pnl, previous, out=np.zeros_like(pnl), where=previous > 0)
     return Metrics(
-        total_return=float(run.equity[-1] / capital - 1.0),
-        sharpe=sharpe_ratio(pnl / previous),
-        max_drawdown=max_drawdown(run.equity, capital),
+        total_return=float(worth[-1] / capital - 1.0),
+        sharpe=sharpe_ratio(returns),
+        max_drawdown=max_drawdown(worth, capital),
         trade_count=run.lots_traded,
     )

@@ -61,3 +61,10 @@ def test_no_signal_during_warm_up() -> None:
 def test_rejects_fast_not_below_slow() -> None:
     with pytest.raises(ValueError, match="fast < slow"):
         run_dual_ma(OPEN, CLOSE, fast=3, slow=3)
+
+
+def test_trading_stops_when_the_account_is_bust() -> None:
+    # capital 20: bar 7 -> 25, bar 8 loses 30 -> -5 at its close: the sell signal of bar 8 never fills
+    run = run_dual_ma(OPEN, CLOSE, fast=2, slow=3, size=10.0, capital=20.0)
+    assert run.fill_bar.tolist() == [7]
+    np.testing.assert_allclose(run.equity, [20] * 7 + [25, -5, -5])

@@ -47,3 +47,12 @@ def test_sharpe_of_known_returns() -> None:
 def test_max_drawdown_counts_from_capital() -> None:
     # falls straight from capital 100 to 80, recovers to 120, falls to 90: worst 30/120
     assert max_drawdown(np.array([80.0, 120.0, 90.0]), 100.0) == 0.25
+
+
+def test_a_bust_account_is_worth_nothing() -> None:
+    # equity 20 x7, 25, -5, -5 (see test_backtest_engine): worth 0 from bar 8
+    bust = run_dual_ma(OPEN, CLOSE, fast=2, slow=3, size=10.0, capital=20.0)
+    m = summarize(bust, DAYS, 20.0)
+    assert (m["total_return"], m["max_drawdown"], m["trade_count"]) == (-1.0, 1.0, 1)
+    # daily returns [0, 0, -1] -> -1/sqrt(3) * sqrt(240)
+    np.testing.assert_allclose(m["sharpe"], -np.sqrt(80))
