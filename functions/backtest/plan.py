@@ -13,6 +13,7 @@ import psycopg
 
 from functions.backtest import runtime
 from shared.adapters.pg_backtests import instrument_multiplier, set_running, set_total
+from shared.adapters.pg_bars import PgBarStore
 from shared.adapters.s3_bars import bars_key, stage_bars
 from shared.backtest.bars import BarArrays
 from shared.backtest.spec import BacktestSpec
@@ -57,17 +58,11 @@ def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
 
 def _minute_bars(conn: psycopg.Connection, symbol: str, start: date, end: date) -> pd.DataFrame:
     """Bars whose trading day is in start..end, oldest first."""
-    since = datetime.combine(start - NIGHT_LOOKBACK, time(0), SHANGHAI)
-    until = datetime.combine(end + timedelta(days=1), time(0), SHANGHAI)
-    try:
-        from shared.adapters.pg_bars import PgBarStore
-    except ImportError:  # TODO(backtest): drop this fallback once the market part's pg_bars lands
-        frame = pd.DataFrame(conn.execute(
-            "SELECT ts, trading_day, open, high, low, close FROM bars_1m"
-            " WHERE symbol = %s AND ts >= %s AND ts < %s ORDER BY ts", (symbol, since, until)).fetchall(),
-            columns=["ts", "trading_day", "open", "high", "low", "close"])
-    else:
-        frame = PgBarStore(conn).minute_bars(symbol, since, until)
+    frame = PgBarStore(conn).minute_bars(
+        symbol,
+        datetime.combine(start - NIGHT_LOOKBACK, time(0), SHANGHAI),
+        datetime.combine(end + timedelta(days=1), time(0), SHANGHAI),
+    )
     if frame.empty:
         return frame
     days = pd.to_datetime(frame["trading_day"])

@@ -21,6 +21,7 @@ import pytest
 from infra.local import lambda_dispatch
 from infra.local.provision import backtest_handlers, provision
 from shared.adapters.pg_backtests import create_backtest
+from shared.adapters.pg_bars import PgBarStore
 from shared.backtest.bars import BarArrays
 from shared.backtest.engine import run_dual_ma
 from shared.backtest.metrics import summarize
@@ -50,11 +51,10 @@ def stored(db: psycopg.Connection, copper: pd.DataFrame) -> psycopg.Connection:
     db.execute("INSERT INTO instruments (symbol, exchange, product, multiplier, price_tick)"
                " VALUES ('cu_main', 'SHFE', 'cu', 5, 10), ('zz_empty', 'SHFE', 'zz', 10, 1)")
     db.execute("INSERT INTO users (id, username, password_hash) VALUES (%s, 'trader', 'x')", (USER,))
-    with db.cursor().copy("COPY bars_1m (symbol, ts, trading_day, open, high, low, close, volume, turnover)"
-                          " FROM STDIN") as copy:
-        for r in copper.itertuples():
-            copy.write_row(("cu_main", r.ts, r.trading_day.date(), r.open, r.high, r.low, r.close,
-                            r.volume, r.turnover))
+    added = PgBarStore(db).insert_bars(
+        ("cu_main", r.ts, r.trading_day.date(), r.open, r.high, r.low, r.close, r.volume, r.turnover, None)
+        for r in copper.itertuples())
+    assert added == len(copper)
     return db
 
 
