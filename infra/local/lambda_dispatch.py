@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import logging
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
@@ -34,6 +35,19 @@ def uninstall() -> None:
     """Forget every handler and give moto its own ``invoke`` back."""
     _handlers.clear()
     LambdaSimpleBackend.invoke = _moto_invoke  # type: ignore[method-assign]
+
+
+@contextmanager
+def dispatching(handlers: Mapping[str, Handler]) -> Iterator[None]:
+    """``install`` for a block, then put back exactly what was installed before (for tests)."""
+    saved, patched = dict(_handlers), LambdaSimpleBackend.invoke
+    install(handlers)
+    try:
+        yield
+    finally:
+        _handlers.clear()
+        _handlers.update(saved)
+        LambdaSimpleBackend.invoke = patched  # type: ignore[method-assign]
 
 
 def function_name(name_or_arn: str) -> str:

@@ -61,10 +61,8 @@ def stored(db: psycopg.Connection, copper: pd.DataFrame) -> psycopg.Connection:
 @pytest.fixture
 def machine(aws: None) -> Iterator[str]:
     get_settings.cache_clear()
-    lambda_dispatch.install(backtest_handlers())
-    arn = provision(get_settings())["state_machine_arn"]
-    yield arn
-    lambda_dispatch.uninstall()
+    with lambda_dispatch.dispatching(backtest_handlers()):
+        yield provision(get_settings())["state_machine_arn"]
 
 
 def run(db: psycopg.Connection, machine_arn: str, spec: dict) -> tuple[str, dict]:
@@ -115,3 +113,33 @@ def test_known_instrument_without_bars_in_range_fails(stored: psycopg.Connection
     status, row = run(stored, machine, {**SPEC, "symbol": "zz_empty"})
     assert (status, row["status"]) == ("FAILED", "FAILED")
     assert row["error"] == "InvalidInput: no 1-minute bars for zz_empty on trading days 2021-01-04..2021-02-26"
+
+
+def crash_shard_1(times: int) -> dict[str, int]:
+    """Make the real worker crash on its first ``times`` calls for shard 1 (a Lambda fault)."""
+    calls = {"crashes": 0}
+    real = backtest_handlers()["quantcloud-backtest-worker"]
+
+    def worker(event: dict, context: object) -> dict:
+        if event["shard"] == 1 and calls["crashes"] < times:
+            calls["crashes"] += 1
+            raise RuntimeError("simulated Lambda crash")
+        return real(event, context)
+
+    lambda_dispatch.install({"quantcloud-backtest-worker": worker})
+    return calls
+
+
+def test_a_crashed_worker_is_retried(stored: psycopg.Connection, machine: str) -> None:
+    calls = crash_shard_1(times=1)
+    status, row = run(stored, machine, SPEC)
+    assert (status, row["status"], calls["crashes"]) == ("SUCCEEDED", "SUCCEEDED", 1)
+    assert len(row["result"]["results"]) == row["done"] == 20
+
+
+def test_a_worker_failing_every_retry_marks_the_backtest_failed(stored: psycopg.Connection, machine: str) -> None:
+    calls = crash_shard_1(times=100)
+    status, row = run(stored, machine, SPEC)
+    assert (status, row["status"]) == ("FAILED", "FAILED")
+    assert calls["crashes"] == 3  # first try + 2 retries (States.ALL retrier)
+    assert row["error"] == "RuntimeError: simulated Lambda crash"

@@ -22,3 +22,17 @@ def test_function_name_from_name_or_arn() -> None:
         "quantcloud-backtest-plan"
     assert function_name("arn:aws:lambda:us-east-1:1:function:f:live") == "f"
     assert function_name("f") == "f"
+
+
+def test_dispatching_restores_what_was_installed_before() -> None:
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+
+    from infra.local import lambda_dispatch
+
+    before = LambdaSimpleBackend.invoke
+    outer, inner = (lambda e, c: "outer"), (lambda e, c: "inner")
+    with lambda_dispatch.dispatching({"f": outer}):
+        with lambda_dispatch.dispatching({"f": inner, "g": inner}):
+            assert lambda_dispatch._handlers == {"f": inner, "g": inner}
+        assert lambda_dispatch._handlers == {"f": outer}
+    assert LambdaSimpleBackend.invoke is before
