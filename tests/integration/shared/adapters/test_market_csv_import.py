@@ -1,0 +1,123 @@
+"""``quantcloud import bars|ticks`` on the bundled real files and on a broken file."""
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+
+from shared.adapters.csv_import import import_bars, import_ticks, parse_symbol_exchange
+from shared.adapters.pg_bars import PgBarStore
+from shared.cli import main
+from shared.domain.bars import resample
+from shared.domain.instruments import Exchange
+from shared.errors import InvalidInput
+
+SH = ZoneInfo("Asia/Shanghai")
+ROOT = Path(__file__).parents[4]
+COPPER = ROOT / "data" / "bars_1m_cu_main_shfe_20210104-20220217.csv.gz"
+TICKS = ROOT / "data" / "ticks_ctp_5_contracts_20171113.csv.gz"
+
+
+def head(path: Path, lines: int) -> list[str]:
+    with gzip.open(path, "rt", newline="") as f:
+        return [next(f) for _ in range(lines)]
+
+
+def test_copper_import_is_fast_and_idempotent(db: psycopg.Connection) -> None:
+    started = time.perf_counter()
+    first = import_bars(db, COPPER, progress=False)
+    seconds = time.perf_counter() - started
+    assert (first.read, first.added, first.skipped, first.malformed) == (123_855, 123_855, 0, [])
+    assert first.instruments_created == ["cu_main"]
+    assert seconds < 20, f"copper import took {seconds:.1f} s"
+    second = import_bars(db, COPPER, progress=False)
+    assert (second.read, second.added, second.skipped) == (123_855, 0, 123_855)
+
+    assert db.execute("SELECT count(*), sum(volume) FROM bars_1m").fetchone()[0] == 123_855
+    assert db.execute("SELECT exchange, product, multiplier, price_tick FROM instruments").fetchall() == [
+        ("SHFE", "cu", 5.0, 10.0)]
+    # what the API will serve: the daily bar of trading day 2021-01-05, from the stored minutes
+    minutes = PgBarStore(db).minute_bars("cu_main", datetime(2021, 1, 4, tzinfo=SH), datetime(2021, 1, 6, tzinfo=SH))
+    daily = resample(minutes, "1d")
+    row = daily[daily["trading_day"] == date(2021, 1, 5)].iloc[0]
+    assert (row["open"], row["high"], row["low"], row["close"], row["volume"]) == (58220.0, 58550.0, 57710.0, 58110.0, 103527)
+
+
+def test_tick_import_cleans_and_is_idempotent(db: psycopg.Connection) -> None:
+    first = import_ticks(db, TICKS, progress=False)
+    assert (first.read, first.added, first.skipped, first.malformed) == (181_672, 181_665, 0, [])
+    assert dict(first.dropped) == {"duplicate": 7}
+    assert sorted(first.instruments_created) == ["IF1711", "MA801", "cu1801", "i1801", "rb1805"]
+    counts = dict(db.execute("SELECT symbol, count(*) FROM ticks GROUP BY symbol").fetchall())
+    assert counts == {"cu1801": 39_261 - 2, "rb1805": 41_298 - 2, "i1801": 42_649 - 1, "MA801": 41_171 - 2,
+                      "IF1711": 17_293}
+    specs = db.execute("SELECT symbol, exchange, multiplier, price_tick FROM instruments ORDER BY symbol").fetchall()
+    assert specs == [("IF1711", "CFFEX", 300.0, 0.2), ("MA801", "CZCE", 10.0, 1.0), ("cu1801", "SHFE", 5.0, 10.0),
+                     ("i1801", "DCE", 100.0, 0.5), ("rb1805", "SHFE", 10.0, 1.0)]
+    # cu's night runs past midnight into Saturday 2017-11-11; all of it is trading day 2017-11-13
+    assert db.execute("SELECT min(ts), max(ts) FROM ticks WHERE symbol = 'cu1801' AND ts < '2017-11-12'").fetchone() == (
+        datetime(2017, 11, 10, 20, 59, 0, 500000, tzinfo=SH), datetime(2017, 11, 11, 1, 0, 0, 500000, tzinfo=SH))
+    assert db.execute("SELECT DISTINCT trading_day FROM ticks").fetchall() == [(date(2017, 11, 13),)]
+    second = import_ticks(db, TICKS, progress=False)
+    assert (second.added, second.skipped) == (0, 181_665)
+
+
+def test_malformed_bar_rows_are_reported_and_the_rest_loads(db: psycopg.Connection, tmp_path: Path) -> None:
+    lines = head(COPPER, 6)  # header + the first 5 real bars
+    lines[2] = lines[2].replace("57840.0,57700.0", "57840.0,5770O.0")  # line 3: a letter O in low
+    lines[4] = lines[4].rsplit(",", 3)[0] + "\n"  # line 5: the last three fields cut off
+    broken = tmp_path / "cu_broken.csv"
+    broken.write_text("".join(lines))
+    report = import_bars(db, broken, progress=False)
+    assert [line for line, _ in report.malformed] == [3, 5]
+    assert "low is not a number" in report.malformed[0][1]
+    assert (report.read, report.added) == (5, 3)
+    stored = db.execute("SELECT ts FROM bars_1m ORDER BY ts").fetchall()
+    assert [ts.astimezone(SH).strftime("%H:%M") for (ts,) in stored] == ["09:00", "09:02", "09:04"]
+    assert "line 3: low is not a number: '5770O.0'" in report.summary()
+
+
+def test_malformed_tick_rows_are_reported_and_the_rest_loads(db: psycopg.Connection, tmp_path: Path) -> None:
+    lines = head(TICKS, 5)
+    lines[1] = lines[1].replace(",3810.0,4668,", ",3810.0,46x8,")  # line 2: Volume is not a number
+    lines[3] = lines[3].replace(",21:00:01,", ",,")  # line 4: UpdateTime missing
+    broken = tmp_path / "ticks_broken.csv"
+    broken.write_text("".join(lines))
+    report = import_ticks(db, broken, progress=False)
+    assert [line for line, _ in report.malformed] == [2, 4]
+    assert "Volume" in report.malformed[0][1] and "UpdateTime" in report.malformed[1][1]
+    assert (report.read, report.added) == (4, 2)
+
+
+def test_symbol_exchange_override(db: psycopg.Connection, tmp_path: Path) -> None:
+    assert parse_symbol_exchange("cu_main.SHFE") == ("cu_main", Exchange.SHFE)
+    with pytest.raises(InvalidInput):
+        parse_symbol_exchange("cu_main")
+    no_ids = tmp_path / "bars.csv"
+    no_ids.write_text("datetime,trading_day,open,high,low,close,volume\n"
+                      "2021-01-04T09:00:00,20210104,57750.0,57840.0,57680.0,57740.0,3297\n")
+    report = import_bars(db, no_ids, symbol_exchange=("cu2102", Exchange.SHFE), progress=False)
+    assert (report.added, report.malformed) == (1, [])
+    assert db.execute("SELECT symbol, exchange, product FROM instruments").fetchall() == [("cu2102", "SHFE", "cu")]
+
+
+def test_cli_prints_the_summary(database_url: str, db: psycopg.Connection, tmp_path: Path,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    small = tmp_path / "cu_small.csv"
+    small.write_text("".join(head(COPPER, 11)))
+    assert main(["import", "bars", str(small), "--no-progress", "--database-url", database_url]) == 0
+    out = capsys.readouterr().out
+    assert "read 10, added 10, skipped (already present) 0, malformed 0" in out
+    # the module entry point, as a user runs it; the progress bar goes to stderr
+    done = subprocess.run([sys.executable, "-m", "shared.cli", "import", "bars", str(small), "--database-url",
+                           database_url], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert "read 10, added 0, skipped (already present) 10, malformed 0" in done.stdout
+    assert "import bars" in done.stderr
+    assert main(["import", "ticks", str(tmp_path / "missing.csv"), "--database-url", database_url]) == 2

@@ -1,0 +1,182 @@
+"""Resampling on the real copper bars; streaming and vectorised 1m bars on the real ticks."""
+from __future__ import annotations
+
+import functools
+import math
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+
+from shared.domain.bars import PERIODS, MinuteBarBuilder, bars_frame, resample
+from shared.domain.tick_bars import minute_bars_from_ticks, ticks_frame
+from shared.errors import InvalidInput
+from tests.unit.shared.domain.test_market_ticks import real_ticks
+
+SH = ZoneInfo("Asia/Shanghai")
+COPPER = Path(__file__).parents[4] / "data" / "bars_1m_cu_main_shfe_20210104-20220217.csv.gz"
+
+
+@functools.cache
+def _copper() -> pd.DataFrame:
+    frame = pd.read_csv(COPPER, dtype={"trading_day": str})
+    frame["ts"] = pd.to_datetime(frame["datetime"]).dt.tz_localize(SH)
+    frame["trading_day"] = pd.to_datetime(frame["trading_day"], format="%Y%m%d").dt.date
+    return frame
+
+
+def copper() -> pd.DataFrame:
+    return _copper().copy()
+
+
+def row_at(frame: pd.DataFrame, ts: datetime) -> dict[str, object]:
+    match = frame[frame["ts"] == pd.Timestamp(ts)]
+    assert len(match) == 1, ts
+    return match.iloc[0].to_dict()
+
+
+def ohlcv(row: dict[str, object]) -> tuple[object, ...]:
+    return row["open"], row["high"], row["low"], row["close"], row["volume"]
+
+
+def test_periods() -> None:
+    assert PERIODS == ("1m", "5m", "15m", "1h", "1d")
+
+
+def test_5m_first_bar_of_the_sample() -> None:
+    # data rows 09:00..09:04 of 2021-01-04: opens 57750, highs 57840 57840 57870 57960 57960,
+    # lows 57680 57700 57770 57830 57900, last close 57920, volumes 3297+1728+1713+1552+1038
+    bars = resample(copper(), "5m")
+    assert ohlcv(row_at(bars, datetime(2021, 1, 4, 9, 0, tzinfo=SH))) == (57750.0, 57960.0, 57680.0, 57920.0, 9328)
+
+
+def test_5m_night_bar_belongs_to_the_next_trading_day() -> None:
+    # rows 21:00..21:04 of 2021-01-04 (trading day 20210105): opens 58220 ..., highs 58280 58360 58440 58450 58450,
+    # lows 58200 58270 58340 58390 58430, last close 58440, volumes 1898+1096+1561+815+454
+    row = row_at(resample(copper(), "5m"), datetime(2021, 1, 4, 21, 0, tzinfo=SH))
+    assert ohlcv(row) == (58220.0, 58450.0, 58200.0, 58440.0, 5824)
+    assert row["trading_day"] == date(2021, 1, 5)
+
+
+def test_1h_bucket_holds_the_afternoon_half_hour() -> None:
+    # 13:30..13:59 of 2021-01-05: 30 bars, open 58040, high 58170, low 58000, close 58160, volume 7030
+    assert ohlcv(row_at(resample(copper(), "1h"), datetime(2021, 1, 5, 13, 0, tzinfo=SH))) == (
+        58040.0, 58170.0, 58000.0, 58160.0, 7030)
+
+
+def test_daily_bar_of_a_real_trading_day_starts_with_the_night_before() -> None:
+    # trading day 2021-01-05: 465 bars from the 21:00 bar of 2021-01-04 (open 58220) to 14:59 (close 58110);
+    # high 58550, low 57710, volume summed over all 465 bars = 103527
+    daily = resample(copper(), "1d")
+    row = daily[daily["trading_day"] == date(2021, 1, 5)].iloc[0].to_dict()
+    assert row["ts"] == pd.Timestamp(datetime(2021, 1, 4, 21, 0, tzinfo=SH))
+    assert ohlcv(row) == (58220.0, 58550.0, 57710.0, 58110.0, 103527)
+    assert math.isnan(row["open_interest"])  # the source has no open interest
+    assert len(daily) == 271  # trading days in the sample
+
+
+def test_daily_bar_without_night_session() -> None:
+    # 2021-01-04 is the first day after New Year: no night session, so it opens at 09:00 with 57750
+    daily = resample(copper(), "1d")
+    first = daily.iloc[0]
+    assert (first["ts"], first["trading_day"], first["open"]) == (
+        pd.Timestamp(datetime(2021, 1, 4, 9, tzinfo=SH)), date(2021, 1, 4), 57750.0)
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_resample_keeps_volume_and_order(period: str) -> None:
+    frame = copper()
+    bars = resample(frame.sample(frac=1, random_state=7), period)  # input order does not matter
+    assert list(bars.columns) == ["ts", "trading_day", "open", "high", "low", "close", "volume", "open_interest"]
+    assert bars["ts"].is_monotonic_increasing
+    assert bars["volume"].sum() == frame["volume"].sum()
+    assert bars["high"].max() == frame["high"].max()
+
+
+def test_unknown_period() -> None:
+    with pytest.raises(InvalidInput, match="2m"):
+        resample(copper(), "2m")
+
+
+@functools.cache
+def _streamed_and_vectorised() -> tuple[pd.DataFrame, pd.DataFrame]:
+    ticks, _ = real_ticks()
+    builder = MinuteBarBuilder()
+    bars = [bar for tick in ticks for bar in builder.on_tick(tick)] + builder.flush()
+    return bars_frame(bars), minute_bars_from_ticks(ticks_frame(ticks))
+
+
+def test_streaming_and_vectorised_minute_bars_agree_bar_for_bar() -> None:
+    streamed, vectorised = _streamed_and_vectorised()
+    columns = ["symbol", "ts", "trading_day", "open", "high", "low", "close", "volume", "turnover", "open_interest"]
+    key = ["symbol", "ts"]
+    a = streamed[columns].sort_values(key).reset_index(drop=True)
+    b = vectorised[columns].sort_values(key).reset_index(drop=True)
+    a["turnover"] = a["turnover"].astype("float64")
+    pd.testing.assert_frame_equal(a, b, check_dtype=False)
+
+
+def test_minute_bars_follow_the_2017_session_schedule() -> None:
+    streamed, _ = _streamed_and_vectorised()
+    # bars per trading day: cu night 21:00-01:00 (240) + day 225; rb night to 23:00 (120); i, MA to 23:30 (150);
+    # IF 09:30-11:30 and 13:00-15:00
+    assert streamed.groupby("symbol").size().to_dict() == {
+        "cu1801": 465, "rb1805": 345, "i1801": 375, "MA801": 375, "IF1711": 240}
+    day = clock_minutes(("09:00", "10:15"), ("10:30", "11:30"), ("13:30", "15:00"))
+    expected = {
+        "cu1801": clock_minutes(("21:00", "01:00")) | day,
+        "rb1805": clock_minutes(("21:00", "23:00")) | day,
+        "i1801": clock_minutes(("21:00", "23:30")) | day,
+        "MA801": clock_minutes(("21:00", "23:30")) | day,
+        "IF1711": clock_minutes(("09:30", "11:30"), ("13:00", "15:00")),
+    }
+    for symbol, minutes in expected.items():
+        assert set(streamed.loc[streamed["symbol"] == symbol, "ts"].dt.strftime("%H:%M")) == minutes, symbol
+
+
+def clock_minutes(*periods: tuple[str, str]) -> set[str]:
+    """Every HH:MM bar start in [start, end) of each period (crossing midnight allowed)."""
+    out = set()
+    for start, end in periods:
+        minute = int(start[:2]) * 60 + int(start[3:])
+        stop = int(end[:2]) * 60 + int(end[3:])
+        while minute != stop:
+            out.add(f"{minute // 60:02d}:{minute % 60:02d}")
+            minute = (minute + 1) % 1440
+    return out
+
+
+def test_auction_and_closing_ticks_join_the_session_bars() -> None:
+    streamed, _ = _streamed_and_vectorised()
+    ticks, _ = real_ticks()
+    cu = streamed[streamed["symbol"] == "cu1801"].set_index("ts")
+    # the 20:59:00.5 auction tick (53600, 144 lots) opens the 21:00 bar, whose ticks bring the day to 2702 lots
+    first = cu.loc[pd.Timestamp(datetime(2017, 11, 10, 21, 0, tzinfo=SH))]
+    assert (first["open"], first["volume"]) == (53600.0, 2702)
+    # the last night bar 00:59 takes the 01:00:00.5 closing snapshots; the day ends with the 14:59 bar
+    assert pd.Timestamp(datetime(2017, 11, 11, 0, 59, tzinfo=SH)) in cu.index
+    last = cu.iloc[-1]
+    assert cu.index[-1] == pd.Timestamp(datetime(2017, 11, 13, 14, 59, tzinfo=SH))
+    assert last["close"] == 53650.0  # the price of the 15:00:00 and 15:22:06 snapshots
+    for symbol in ("cu1801", "rb1805", "i1801", "MA801", "IF1711"):
+        day_total = [t for t in ticks if t.symbol == symbol][-1].cum_volume
+        assert streamed.loc[streamed["symbol"] == symbol, "volume"].sum() == day_total, symbol
+    first_if = streamed[streamed["symbol"] == "IF1711"].iloc[0]
+    assert (first_if["ts"], first_if["open"]) == (pd.Timestamp(datetime(2017, 11, 13, 9, 30, tzinfo=SH)), 4123.2)
+
+
+def test_builder_emits_a_bar_when_the_next_minute_starts() -> None:
+    ticks, _ = real_ticks()
+    builder = MinuteBarBuilder()
+    emitted = []
+    for tick in ticks:
+        emitted = builder.on_tick(tick)
+        if emitted:
+            break
+    assert len(emitted) == 1
+    assert emitted[0].symbol == "rb1805"
+    assert emitted[0].ts == datetime(2017, 11, 10, 21, 0, tzinfo=SH)
+    assert emitted[0].to_json()["ts"] == "2017-11-10T21:00:00+08:00"
+    assert emitted[0].to_json()["trading_day"] == "2017-11-13"
