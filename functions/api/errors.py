@@ -3,6 +3,7 @@
     QuantcloudError            -> its own status and code
     RequestValidationError     -> 400 invalid_input, each bad field named (malformed JSON included)
     Starlette HTTPException    -> its status (unknown route 404, wrong method 405)
+    psycopg.DataError          -> 400 invalid_input (a value PostgreSQL cannot hold, e.g. a NUL byte)
     psycopg / Redis outages    -> 503 service_unavailable
     anything else              -> 500 internal, without internals in the body
 """
@@ -47,6 +48,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(QuantcloudError, _quantcloud_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(psycopg.DataError, _bad_value)
     app.add_exception_handler(psycopg.OperationalError, _outage("database unreachable"))
     app.add_exception_handler(redis.ConnectionError, _outage("Redis unreachable"))
     app.add_exception_handler(redis.TimeoutError, _outage("Redis timed out"))
@@ -90,6 +92,12 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         message = f"no route {request.method} {request.url.path}"
     body = {"error": {"code": code, "message": message, "details": None}}
     return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+
+async def _bad_value(request: Request, exc: Exception) -> JSONResponse:
+    # a value validation let through but PostgreSQL cannot hold (a NUL byte, a number out of range)
+    log.warning("value refused by the database on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(InvalidInput("a value in the request cannot be stored or searched for"))
 
 
 def _outage(message: str):  # noqa: ANN202 - a handler factory

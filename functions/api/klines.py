@@ -42,13 +42,11 @@ def kline_rows(minute: pd.DataFrame, period: str, indicators: list[str], limit: 
     bars = bars.iloc[first:]
     columns = {key: np.asarray(series, dtype=np.float64)[first:] for key, series in values.items()}
 
+    stamps = pd.to_datetime(bars["ts"]).dt.tz_convert(SH)  # PgBarStore gives tz-aware ts
+    days = pd.to_datetime(bars["trading_day"])
     rows = []
     for i, bar in enumerate(bars.itertuples(index=False)):
-        row: dict[str, Any] = {
-            "ts": pd.Timestamp(bar.ts).tz_convert(SH).isoformat() if pd.Timestamp(bar.ts).tzinfo
-            else pd.Timestamp(bar.ts).tz_localize(SH).isoformat(),
-            "trading_day": pd.Timestamp(bar.trading_day).date().isoformat(),
-        }
+        row: dict[str, Any] = {"ts": stamps.iat[i].isoformat(), "trading_day": days.iat[i].date().isoformat()}
         for col in PRICE_COLUMNS:
             row[col] = _number(getattr(bar, col))
         row["volume"] = int(bar.volume)

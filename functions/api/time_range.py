@@ -19,6 +19,7 @@ SH = ZoneInfo("Asia/Shanghai")
 # the earliest bar of a trading day starts at most this long before its date: Friday 21:00
 # night bars belong to Monday; a holiday's first day has no night session at all
 NIGHT_LOOKBACK = timedelta(days=3)
+MIN_YEAR, MAX_YEAR = 1990, 2200  # Chinese futures trading began in the 1990s
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +67,20 @@ def parse_bound(text: str | None, field: str) -> Bound | None:
     text = text.strip()
     try:
         if len(text) == 10:
-            return Bound(day=date.fromisoformat(text))
-        value = datetime.fromisoformat(text)
+            bound = Bound(day=date.fromisoformat(text))
+        else:
+            value = datetime.fromisoformat(text)
+            bound = Bound(instant=value if value.tzinfo else value.replace(tzinfo=SH))
     except ValueError as exc:
         raise InvalidInput(
             f"{field} {text!r} is not an ISO date (2021-01-05) or datetime (2021-01-05T09:30:00[+08:00])",
             [{"field": f"query.{field}", "message": "expected an ISO date or datetime"}]) from exc
-    return Bound(instant=value if value.tzinfo else value.replace(tzinfo=SH))
+    year = (bound.day or bound.instant).year
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        # also keeps the day arithmetic of fetch_window away from date.min/date.max
+        raise InvalidInput(f"{field} {text!r} is outside the years {MIN_YEAR}..{MAX_YEAR}",
+                           [{"field": f"query.{field}", "message": f"year must be {MIN_YEAR}..{MAX_YEAR}"}])
+    return bound
 
 
 def parse_range(start: str | None, end: str | None) -> BarRange:

@@ -5,6 +5,7 @@ frozen once it has answered, so nothing may be left to run afterwards.
 """
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, status
@@ -77,15 +78,21 @@ def register(body: Credentials, conn: DbDep) -> RegisteredUser:
                          "401 for an unknown user or a wrong password (the same answer for both).",
              responses=error_responses(400, 401, 503))
 def login(body: LoginRequest, conn: DbDep, key: JwtKeyDep, settings: SettingsDep) -> AccessToken:
-    user = find_user(conn, body.username)
+    # a name that could never have been registered is simply unknown (and never reaches SQL)
+    user = find_user(conn, body.username) if re.fullmatch(USERNAME_PATTERN, body.username) else None
     if user is None:
         burn_verification_time(body.password)
     if user is None or not verify_password(user.password_hash, body.password):
-        write_audit(conn, "login_failed", user.id if user else None, {"username": body.username})
+        write_audit(conn, "login_failed", user.id if user else None, {"username": _storable(body.username)})
         raise Unauthorized("invalid username or password")
     token = issue_token(user.id, key, datetime.now(UTC), settings.jwt_ttl_s)
     write_audit(conn, "login", user.id, {"username": user.username})
     return AccessToken(access_token=token, token_type="bearer", expires_in=settings.jwt_ttl_s)
+
+
+def _storable(text: str) -> str:
+    # jsonb holds no NUL character; keep the attempt's name readable rather than drop the audit row
+    return text.replace("\x00", "\\u0000")
 
 
 @router.post("/logout", response_model=LoggedOut, summary="Revoke the current token",

@@ -15,6 +15,7 @@ from shared.errors import UnknownInstrument
 
 router = APIRouter(prefix="/market", tags=["market"])
 
+SYMBOL_PATTERN = r"^[A-Za-z0-9_.\-]{1,32}$"
 Period = Literal["1m", "5m", "15m", "1h", "1d"]  # shared.domain.bars.PERIODS (a test keeps them equal)
 
 
@@ -52,7 +53,8 @@ class Klines(BaseModel):
 )
 def get_klines(
     conn: DbDep,
-    symbol: Annotated[str, Query(min_length=1, max_length=32, description="contract code, e.g. `cu_main`, `cu1801`")],
+    symbol: Annotated[str, Query(
+        pattern=SYMBOL_PATTERN, description="contract code, e.g. `cu_main`, `cu1801`")],
     period: Annotated[Period, Query(description="bar period")] = "1m",
     start: Annotated[str | None, Query(description="first trading day (`2021-01-05`) or instant")] = None,
     end: Annotated[str | None, Query(description="last trading day or instant; not before start")] = None,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,15 @@ def load_copper(conn: psycopg.Connection, trading_days: set[str]) -> int:
     """Insert cu_main (SHFE) and its bars of ``trading_days`` (``YYYYMMDD``); return the bar count."""
     conn.execute("INSERT INTO instruments (symbol, exchange, product, multiplier, price_tick)"
                  " VALUES ('cu_main', 'SHFE', 'cu', 5, 10) ON CONFLICT DO NOTHING")
+    rows = _rows(frozenset(trading_days))
+    with conn.cursor() as cur:
+        cur.executemany("INSERT INTO bars_1m (symbol, ts, trading_day, open, high, low, close, volume, turnover,"
+                        " open_interest) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
+    return len(rows)
+
+
+@functools.cache
+def _rows(trading_days: frozenset[str]) -> list[tuple]:
     rows = []
     last_day = max(trading_days)
     with gzip.open(sample_path(), "rt", newline="") as f:
@@ -34,7 +44,4 @@ def load_copper(conn: psycopg.Connection, trading_days: set[str]) -> int:
                              float(r["open_interest"]) if r["open_interest"] else None))
             elif r["trading_day"] > last_day:
                 break  # the file is in time order
-    with conn.cursor() as cur:
-        cur.executemany("INSERT INTO bars_1m (symbol, ts, trading_day, open, high, low, close, volume, turnover,"
-                        " open_interest) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
-    return len(rows)
+    return rows

@@ -111,6 +111,12 @@ def test_wrong_password_and_unknown_user_are_the_same_401(client: TestClient, db
                               ("login_failed", None, {"username": "nobody"})]
 
 
+def test_login_with_an_impossible_username_is_401_and_audited(client: TestClient, db) -> None:
+    response = client.post("/auth/login", json={"username": "nul\x00byte", "password": "correct horse"})
+    assert response.status_code == 401
+    assert _audit(db) == [("login_failed", None, {"username": "nul\\u0000byte"})]
+
+
 def test_logout_revokes_only_that_token(client: TestClient, db, redis_url: str, key: bytes) -> None:
     token = _register_and_login(client)
     other = client.post("/auth/login", json=USER).json()["access_token"]

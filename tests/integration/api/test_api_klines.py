@@ -117,6 +117,11 @@ def test_klines_through_the_gateway(invoke, copper: int) -> None:
     ({"symbol": "cu_main", "start": "yesterday"}, 400, "query.start"),
     ({"symbol": "cu_main", "indicators": "ma,boll"}, 400, None),
     ({}, 400, "query.symbol"),
+    ({"symbol": "cu\x00main"}, 400, "query.symbol"),
+    ({"symbol": "cu main"}, 400, "query.symbol"),
+    ({"symbol": "cu_main", "start": "0001-01-01"}, 400, "query.start"),
+    ({"symbol": "cu_main", "end": "9999-12-31"}, 400, "query.end"),
+    ({"symbol": "cu_main", "end": "2021-02-30"}, 400, "query.end"),
 ])
 def test_bad_query_is_refused_and_changes_nothing(client: TestClient, copper: int, row_counts,
                                                   params: dict, status: int, field: str | None) -> None:
