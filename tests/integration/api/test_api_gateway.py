@@ -1,7 +1,7 @@
 """The Lambda handler behind API Gateway stage ``dev``: real HTTP API v2 events through Mangum."""
 from __future__ import annotations
 
-from apigw_events import json_body
+from apigw_events import http_event, json_body
 
 USER = {"username": "gw_user", "password": "correct horse"}
 
@@ -64,3 +64,15 @@ def test_unknown_route_and_wrong_method_use_the_error_body(invoke) -> None:
     wrong = invoke("DELETE", "/health")
     assert wrong["statusCode"] == 405
     assert json_body(wrong)["error"]["code"] == "method_not_allowed"
+
+
+def test_default_stage_serves_at_the_root(invoke, monkeypatch) -> None:
+    from functions.api import handler as api_handler
+    from shared.settings import get_settings
+
+    monkeypatch.setenv("QC_API_STAGE", "")
+    get_settings.cache_clear()
+    api_handler.reset()
+    response = api_handler.handler(http_event("GET", "/docs", stage=""), None)
+    assert response["statusCode"] == 200 and "'/openapi.json'" in response["body"]
+    assert json_body(api_handler.handler(http_event("GET", "/health", stage=""), None)) == {"status": "ok"}
