@@ -29,10 +29,11 @@ def test_dispatching_restores_what_was_installed_before() -> None:
 
     from infra.local import lambda_dispatch
 
-    before = LambdaSimpleBackend.invoke
+    before, installed = LambdaSimpleBackend.invoke, dict(lambda_dispatch._handlers)  # e.g. by an e2e fixture
     outer, inner = (lambda e, c: "outer"), (lambda e, c: "inner")
     with lambda_dispatch.dispatching({"f": outer}):
         with lambda_dispatch.dispatching({"f": inner, "g": inner}):
-            assert lambda_dispatch._handlers == {"f": inner, "g": inner}
-        assert lambda_dispatch._handlers == {"f": outer}
+            assert lambda_dispatch._handlers == {**installed, "f": inner, "g": inner}
+        assert lambda_dispatch._handlers == {**installed, "f": outer}
     assert LambdaSimpleBackend.invoke is before
+    assert lambda_dispatch._handlers == installed
