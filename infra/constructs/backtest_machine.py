@@ -15,7 +15,8 @@ class BacktestMachine(Construct):
         super().__init__(scope, id)
         self.state_machine = sfn.StateMachine(
             self, "StateMachine",
-            definition_body=sfn.DefinitionBody.from_file(str(ASL_PATH)),
+            # inline, so the template itself shows (and tests check) the very text of the file
+            definition_body=sfn.DefinitionBody.from_string(ASL_PATH.read_text()),
             definition_substitutions={
                 "PlanArn": plan.function_arn, "WorkerArn": worker.function_arn,
                 "ReduceArn": reduce.function_arn, "FailedArn": failed.function_arn,

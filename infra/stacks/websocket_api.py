@@ -16,7 +16,8 @@ class WebSocketStack(Stack):
         super().__init__(scope, id, **kwargs)
         env = {k: v for k, v in data.runtime_environment().items() if k != "QC_DATABASE_SECRET_ID"}
         # these handlers touch only DynamoDB and Secrets Manager: no VPC, no cold-start ENI cost
-        fns = {name: PythonFunction(self, name.title(), handler=f"ws_{name}", environment=env, memory_mb=512).function
+        # construct id "Default" is special in CDK (it names a parent's default child): suffix the ids
+        fns = {name: PythonFunction(self, f"{name.title()}Fn", handler=f"ws_{name}", environment=env, memory_mb=512).function
                for name in ("authorizer", "connect", "default", "disconnect")}
         data.jwt_secret.grant_read(fns["authorizer"])
         for name in ("connect", "default", "disconnect"):
@@ -29,11 +30,11 @@ class WebSocketStack(Stack):
         self.api = apigw.WebSocketApi(
             self, "WebSocketApi",
             connect_route_options=apigw.WebSocketRouteOptions(
-                integration=integrations.WebSocketLambdaIntegration("Connect", fns["connect"]), authorizer=authorizer),
+                integration=integrations.WebSocketLambdaIntegration("ConnectIntegration", fns["connect"]), authorizer=authorizer),
             default_route_options=apigw.WebSocketRouteOptions(
-                integration=integrations.WebSocketLambdaIntegration("Default", fns["default"])),
+                integration=integrations.WebSocketLambdaIntegration("DefaultIntegration", fns["default"])),
             disconnect_route_options=apigw.WebSocketRouteOptions(
-                integration=integrations.WebSocketLambdaIntegration("Disconnect", fns["disconnect"])),
+                integration=integrations.WebSocketLambdaIntegration("DisconnectIntegration", fns["disconnect"])),
         )
         self.stage = apigw.WebSocketStage(self, "Stage", web_socket_api=self.api, stage_name=stage, auto_deploy=True)
         self.api.grant_manage_connections(fns["default"])

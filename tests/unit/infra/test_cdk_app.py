@@ -1,0 +1,93 @@
+"""The CDK app synthesises offline, and what it deploys matches what runs locally."""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import string
+from pathlib import Path
+
+import pytest
+
+# jsii prints a banner per process on Node 20 (end of life for it since 2026-10); synth still works
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+cdk = pytest.importorskip("aws_cdk")
+from aws_cdk.assertions import Match, Template  # noqa: E402
+
+from infra.app import build  # noqa: E402
+from infra.paths import ASL_PATH, HANDLERS, ROOT  # noqa: E402
+
+pytestmark = pytest.mark.cdk
+
+
+@pytest.fixture(scope="module")
+def templates() -> dict[str, Template]:
+    app = cdk.App(context={"stage": "dev"})
+    stacks = build(app)
+    return {name: Template.from_stack(stack) for name, stack in stacks.items()}  # type: ignore[arg-type]
+
+
+def test_state_machine_is_the_asl_file_the_local_emulation_runs(templates: dict[str, Template]) -> None:
+    machines = templates["backtest"].find_resources("AWS::StepFunctions::StateMachine")
+    (machine,) = machines.values()
+    assert machine["Properties"]["DefinitionString"] == ASL_PATH.read_text()
+    substitutions = machine["Properties"]["DefinitionSubstitutions"]
+    assert set(substitutions) == {"PlanArn", "WorkerArn", "ReduceArn", "FailedArn"}
+    functions = templates["backtest"].find_resources("AWS::Lambda::Function")
+    commands = {name: fn["Properties"]["ImageConfig"]["Command"][0] for name, fn in functions.items()}
+    for placeholder, handler in [("PlanArn", "backtest_plan"), ("WorkerArn", "backtest_worker"),
+                                 ("ReduceArn", "backtest_reduce"), ("FailedArn", "backtest_failed")]:
+        logical_id = substitutions[placeholder]["Fn::GetAtt"][0]
+        assert commands[logical_id] == HANDLERS[handler]
+
+
+def test_every_placeholder_of_the_asl_is_substituted() -> None:
+    text = ASL_PATH.read_text()
+    json.loads(text)  # valid JSON as written, placeholders are inside strings
+    placeholders = {part.split("}", 1)[0] for part in text.split("${")[1:]}
+    assert placeholders == {"PlanArn", "WorkerArn", "ReduceArn", "FailedArn"}
+
+
+@pytest.mark.parametrize("handler", sorted(HANDLERS))
+def test_each_handler_path_names_a_real_function(handler: str) -> None:
+    module, function = HANDLERS[handler].rsplit(".", 1)
+    source = ROOT.joinpath(*module.split(".")).with_suffix(".py")
+    tree = ast.parse(source.read_text())
+    assert function in {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
+def test_http_api_serves_the_stage_the_app_strips(templates: dict[str, Template]) -> None:
+    http = templates["http"]
+    http.has_resource_properties("AWS::ApiGatewayV2::Stage", {
+        "StageName": "dev", "AutoDeploy": True,
+        "DefaultRouteSettings": {"ThrottlingRateLimit": 50, "ThrottlingBurstLimit": 100}})
+    http.has_resource_properties("AWS::Lambda::Function", {
+        "ImageConfig": {"Command": [HANDLERS["api"]]},
+        "Environment": {"Variables": Match.object_like({"QC_API_STAGE": "/dev"})}})
+
+
+def test_websocket_connect_is_authorised_by_the_token_in_the_query_string(templates: dict[str, Template]) -> None:
+    ws = templates["websocket"]
+    ws.has_resource_properties("AWS::ApiGatewayV2::Authorizer", {
+        "AuthorizerType": "REQUEST", "IdentitySource": ["route.request.querystring.token"]})
+    routes = ws.find_resources("AWS::ApiGatewayV2::Route")
+    by_key = {r["Properties"]["RouteKey"]: r["Properties"] for r in routes.values()}
+    assert set(by_key) == {"$connect", "$default", "$disconnect"}
+    assert by_key["$connect"]["AuthorizationType"] == "CUSTOM"
+
+
+def test_jwt_key_is_generated_as_32_random_bytes_in_hex(templates: dict[str, Template]) -> None:
+    secrets = templates["data"].find_resources("AWS::SecretsManager::Secret")
+    generators = [s["Properties"]["GenerateSecretString"] for s in secrets.values()
+                  if "access tokens" in s["Properties"].get("Description", "")]
+    (gen,) = generators
+    assert gen["PasswordLength"] == 64
+    allowed = set(string.ascii_letters + string.digits) - set(gen["ExcludeCharacters"])
+    assert allowed == set("0123456789abcdef")
+
+
+def test_daemon_runs_as_exactly_one_task(templates: dict[str, Template]) -> None:
+    templates["daemon"].has_resource_properties("AWS::ECS::Service", {
+        "DesiredCount": 1,
+        "DeploymentConfiguration": Match.object_like({"MaximumPercent": 100, "MinimumHealthyPercent": 0})})
+
