@@ -21,8 +21,8 @@ from shared.backtest.sweep import shards
 from shared.errors import InvalidInput, UnknownInstrument
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-# a trading day's night session starts on an earlier calendar day (Friday for Monday; more
-# before a holiday), so read from a week earlier and keep the bars by trading day
+# a trading day's night session starts on an earlier calendar day (Friday evening for Monday;
+# none precedes a holiday), so read from a week earlier and keep the bars by trading day
 NIGHT_LOOKBACK = timedelta(days=7)
 
 
