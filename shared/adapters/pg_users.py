@@ -1,7 +1,8 @@
 """Users and the audit log in PostgreSQL.
 
-``create_user`` and ``write_audit`` take the caller's connection so a
-registration and its audit row can share one transaction.
+Each function is one SQL statement, so on a connection in autocommit mode it
+is atomic by itself; no transaction spans statements (the container's one
+connection may serve several threads of a local server at once).
 """
 from __future__ import annotations
 
@@ -22,14 +23,23 @@ class User:
     password_hash: str
 
 
-def create_user(conn: psycopg.Connection, username: str, password_hash: str) -> User:
-    """Insert a user with a new id; ``Conflict`` when the username is taken."""
+_REGISTER_SQL = """
+WITH created AS (
+    INSERT INTO users (id, username, password_hash) VALUES (%(id)s, %(username)s, %(hash)s) RETURNING id
+)
+INSERT INTO audit_log (user_id, action, detail) SELECT id, 'register', %(detail)s FROM created
+"""
+
+
+def register_user(conn: psycopg.Connection, username: str, password_hash: str) -> User:
+    """Insert a user with a new id and its ``register`` audit row, both or neither.
+
+    ``Conflict`` when the username is taken.
+    """
     user_id = str(uuid.uuid4())
     try:
-        # a savepoint inside a caller's transaction, so the conflict can still be audited after it
-        with conn.transaction():
-            conn.execute("INSERT INTO users (id, username, password_hash) VALUES (%s, %s, %s)",
-                         (user_id, username, password_hash))
+        conn.execute(_REGISTER_SQL, {"id": user_id, "username": username, "hash": password_hash,
+                                     "detail": Jsonb({"username": username})})
     except psycopg.errors.UniqueViolation as exc:
         raise Conflict(f"username {username!r} is already taken", {"username": username}) from exc
     return User(user_id, username, password_hash)

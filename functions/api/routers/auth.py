@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from functions.api.deps import CurrentClaims, DbDep, JwtKeyDep, RedisDep, SettingsDep
 from functions.api.errors import error_responses
-from shared.adapters.pg_users import create_user, find_user, write_audit
+from shared.adapters.pg_users import find_user, register_user, write_audit
 from shared.adapters.token_revocations import revoke
 from shared.auth.passwords import burn_verification_time, hash_password, verify_password
 from shared.auth.tokens import issue_token
@@ -61,12 +61,8 @@ class LoggedOut(BaseModel):
              description="Creates a user with an Argon2id-hashed password. 409 when the username is taken.",
              responses=error_responses(400, 409, 503))
 def register(body: Credentials, conn: DbDep) -> RegisteredUser:
-    # the user and its audit row commit together; a taken name is audited after the rollback
-    password_hash = hash_password(body.password)  # slow on purpose: not inside the transaction
     try:
-        with conn.transaction():
-            user = create_user(conn, body.username, password_hash)
-            write_audit(conn, "register", user.id, {"username": user.username})
+        user = register_user(conn, body.username, hash_password(body.password))  # with its audit row
     except Conflict:
         write_audit(conn, "register_rejected", None, {"username": body.username, "reason": "username taken"})
         raise
