@@ -40,19 +40,28 @@ def build_pusher(settings: Settings) -> Pusher | None:
 async def run_replay(options: ReplayOptions, settings: Settings) -> int:
     """Replay the file through the pipeline; returns the exit code."""
     loop = asyncio.get_running_loop()
-    rows = load_rows(options.file, options.symbols or None)
-    log("replay_loaded", file=options.file, rows=len(rows), speed=options.speed, loop=options.loop,
-        symbols=sorted({r["InstrumentID"] for r in rows}))
-    source = ReplaySource(rows, options.speed, loop=options.loop, max_pause_s=options.max_pause_s)
     feed = TickFeed(loop)
+    source: ReplaySource | None = None
+    stopping = False
 
     def request_stop(signame: str) -> None:
+        nonlocal stopping
         log("stop_requested", signal=signame)
-        source.stop()
+        stopping = True
+        if source is not None:
+            source.stop()
         feed.close()
 
+    # installed first: a signal during the file load must still mean "stop cleanly"
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, request_stop, sig.name)
+    rows = await asyncio.to_thread(load_rows, options.file, options.symbols or None)
+    log("replay_loaded", file=options.file, rows=len(rows), speed=options.speed, loop=options.loop,
+        symbols=sorted({r["InstrumentID"] for r in rows}))
+    if stopping:
+        log("daemon_stopped", received=0, passes=0)
+        return 0
+    source = ReplaySource(rows, options.speed, loop=options.loop, max_pause_s=options.max_pause_s)
 
     redis_sink = RedisSink(settings.redis_url)
     pg_sink = PgSink(database_url(settings))

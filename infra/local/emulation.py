@@ -72,6 +72,7 @@ class Emulation:
         self.daemon: subprocess.Popen[bytes] | None = None
         self._daemon_log: IO[bytes] | None = None
         self.state_machine_arn: str | None = None
+        self._saved_env: dict[str, str | None] = {}
 
     @property
     def settings(self) -> Settings:
@@ -87,6 +88,7 @@ class Emulation:
         forget_jwt_key()
         ensure_database(self.settings.database_url)
         migrate(self.settings.database_url)
+        self._saved_env.setdefault("MOTO_PORT", os.environ.get("MOTO_PORT"))  # MotoServer sets it
         self.moto.start()
         self.state_machine_arn = provision(self.settings)["state_machine_arn"]
         self._set_environment(QC_BACKTEST_STATE_MACHINE_ARN=self.state_machine_arn)
@@ -104,6 +106,7 @@ class Emulation:
             thread.join(10)
         self._servers.clear()
         self.moto.stop()
+        self._restore_environment()
 
     def start_daemon(self, daemon: DaemonConfig) -> subprocess.Popen[bytes]:
         """Start ``python -m gateway_daemon`` replaying ``daemon.file`` with this emulation's settings."""
@@ -154,9 +157,20 @@ class Emulation:
             env["QC_REDIS_URL"] = c.redis_url
         return env
 
-    @staticmethod
-    def _set_environment(**values: str) -> None:
-        os.environ.update(values)
+    def _set_environment(self, **values: str) -> None:
+        for key, value in values.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+        get_settings.cache_clear()
+
+    def _restore_environment(self) -> None:
+        """Put back what ``start`` changed, so code run later in this process sees its own settings."""
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_env.clear()
         get_settings.cache_clear()
 
     def _http_app(self) -> Any:

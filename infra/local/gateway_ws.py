@@ -104,8 +104,9 @@ def create_app(handlers: WsHandlers, stage: str = "dev", region: str = "cn-north
         if conn is None:
             return _gone()
         if request.method == "GET":
-            return JSONResponse({"ConnectedAt": conn.connected_at.isoformat(), "Identity": conn.identity,
-                                 "LastActiveAt": conn.last_active_at.isoformat()})
+            # the wire names are camelCase (boto3 shows them as ConnectedAt, Identity.SourceIp, ...)
+            return JSONResponse({"connectedAt": conn.connected_at.isoformat(), "identity": conn.identity,
+                                 "lastActiveAt": conn.last_active_at.isoformat()})
         if request.method == "DELETE":
             connections.pop(connection_id, None)
             async with conn.lock:
