@@ -46,7 +46,7 @@ class BacktestSpec(BaseModel):
     end: date
     strategy: Literal["dual_ma"]
     grid: DualMaGrid
-    capital: float = Field(default=1_000_000, gt=0)
+    capital: float = Field(default=1_000_000.0, gt=0)
     commission_rate: float = Field(default=0.0001, ge=0, lt=1)  # fraction of turnover
     slippage: float = Field(default=0.0, ge=0)  # price units per lot and fill
     size: float | None = Field(default=None, gt=0)  # contract multiplier; None: from instruments, else 1
