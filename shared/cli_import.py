@@ -32,7 +32,8 @@ def run_import(args: argparse.Namespace, database_url: str) -> int:
                                      batch_rows=args.batch_rows)
             else:
                 if args.symbol_exchange:
-                    raise InvalidInput("--symbol-exchange applies to bars only: tick files carry InstrumentID and ExchangeID")
+                    raise InvalidInput("--symbol-exchange applies to bars only: tick files carry InstrumentID "
+                                       "and ExchangeID")
                 report = import_ticks(conn, args.file, progress=not args.no_progress, batch_rows=args.batch_rows)
     except (InvalidInput, OSError) as exc:
         print(f"quantcloud import: {exc}", file=sys.stderr)

@@ -158,11 +158,11 @@ def _load(conn: psycopg.Connection, report: ImportReport, path: Path, progress: 
             batch.append(item)
             if len(batch) >= batch_rows:
                 report.added += store(batch)
-                bar.update(len(batch))
+                bar.update(report.read - bar.n)
                 batch = []
         if batch:
             report.added += store(batch)
-            bar.update(len(batch))
+        bar.update(report.read - bar.n)
     return report
 
 

@@ -14,7 +14,8 @@ from shared.indicators.moving_averages import ema_from, first_valid
 
 
 @njit(cache=True)
-def macd(values: np.ndarray, fast: int = 12, slow: int = 26, signal: int = 9) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def macd(values: np.ndarray, fast: int = 12, slow: int = 26,
+         signal: int = 9) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(macd, signal, histogram) with NaN during the warm-up."""
     n = values.shape[0]
     if slow < fast:

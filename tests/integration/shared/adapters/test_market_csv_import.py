@@ -47,7 +47,8 @@ def test_copper_import_is_fast_and_idempotent(db: psycopg.Connection) -> None:
     minutes = PgBarStore(db).minute_bars("cu_main", datetime(2021, 1, 4, tzinfo=SH), datetime(2021, 1, 6, tzinfo=SH))
     daily = resample(minutes, "1d")
     row = daily[daily["trading_day"] == date(2021, 1, 5)].iloc[0]
-    assert (row["open"], row["high"], row["low"], row["close"], row["volume"]) == (58220.0, 58550.0, 57710.0, 58110.0, 103527)
+    assert (row["open"], row["high"], row["low"], row["close"], row["volume"]) == (
+        58220.0, 58550.0, 57710.0, 58110.0, 103527)
 
 
 def test_tick_import_cleans_and_is_idempotent(db: psycopg.Connection) -> None:
@@ -62,7 +63,8 @@ def test_tick_import_cleans_and_is_idempotent(db: psycopg.Connection) -> None:
     assert specs == [("IF1711", "CFFEX", 300.0, 0.2), ("MA801", "CZCE", 10.0, 1.0), ("cu1801", "SHFE", 5.0, 10.0),
                      ("i1801", "DCE", 100.0, 0.5), ("rb1805", "SHFE", 10.0, 1.0)]
     # cu's night runs past midnight into Saturday 2017-11-11; all of it is trading day 2017-11-13
-    assert db.execute("SELECT min(ts), max(ts) FROM ticks WHERE symbol = 'cu1801' AND ts < '2017-11-12'").fetchone() == (
+    night = "SELECT min(ts), max(ts) FROM ticks WHERE symbol = 'cu1801' AND ts < '2017-11-12'"
+    assert db.execute(night).fetchone() == (
         datetime(2017, 11, 10, 20, 59, 0, 500000, tzinfo=SH), datetime(2017, 11, 11, 1, 0, 0, 500000, tzinfo=SH))
     assert db.execute("SELECT DISTINCT trading_day FROM ticks").fetchall() == [(date(2017, 11, 13),)]
     second = import_ticks(db, TICKS, progress=False)

@@ -4,31 +4,14 @@ from __future__ import annotations
 import functools
 import math
 from datetime import date, datetime
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
+from market_samples import SH, copper, real_ticks
 
 from shared.domain.bars import PERIODS, MinuteBarBuilder, bars_frame, resample
 from shared.domain.tick_bars import minute_bars_from_ticks, ticks_frame
 from shared.errors import InvalidInput
-from tests.unit.shared.domain.test_market_ticks import real_ticks
-
-SH = ZoneInfo("Asia/Shanghai")
-COPPER = Path(__file__).parents[4] / "data" / "bars_1m_cu_main_shfe_20210104-20220217.csv.gz"
-
-
-@functools.cache
-def _copper() -> pd.DataFrame:
-    frame = pd.read_csv(COPPER, dtype={"trading_day": str})
-    frame["ts"] = pd.to_datetime(frame["datetime"]).dt.tz_localize(SH)
-    frame["trading_day"] = pd.to_datetime(frame["trading_day"], format="%Y%m%d").dt.date
-    return frame
-
-
-def copper() -> pd.DataFrame:
-    return _copper().copy()
 
 
 def row_at(frame: pd.DataFrame, ts: datetime) -> dict[str, object]:

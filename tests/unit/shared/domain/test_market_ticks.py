@@ -1,23 +1,17 @@
 """TickCleaner on hand-made CTP records and on the bundled real ticks."""
 from __future__ import annotations
 
-import csv
-import functools
-import gzip
 from collections import Counter
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
+from market_samples import SH, real_ticks
 
 from shared.domain.ticks import Tick, TickCleaner
 from shared.errors import InvalidInput
 
-SH = ZoneInfo("Asia/Shanghai")
 DBL_MAX = 1.7976931348623157e308
-TICKS = Path(__file__).parents[4] / "data" / "ticks_ctp_5_contracts_20171113.csv.gz"
 
 
 def ctp(**overrides: Any) -> dict[str, Any]:
@@ -31,18 +25,11 @@ def ctp(**overrides: Any) -> dict[str, Any]:
     return fields
 
 
-@functools.cache
-def real_ticks() -> tuple[tuple[Tick, ...], Counter[str]]:
-    cleaner = TickCleaner()
-    with gzip.open(TICKS, "rt", newline="") as f:
-        ticks = tuple(t for t in map(cleaner.clean, csv.DictReader(f)) if t is not None)
-    return ticks, cleaner.dropped
-
-
 def test_millisecond_field_is_an_integer_count_of_ms() -> None:
     cleaner = TickCleaner()
     ticks = [cleaner.clean(ctp(UpdateMillisec=ms, Volume=1098120 + n)) for n, ms in enumerate((5, 85, 609))]
-    assert [t.ts for t in ticks if t] == [datetime(2017, 11, 13, 9, 0, 0, us, tzinfo=SH) for us in (5000, 85000, 609000)]
+    expected = [datetime(2017, 11, 13, 9, 0, 0, us, tzinfo=SH) for us in (5000, 85000, 609000)]
+    assert [t.ts for t in ticks if t] == expected
     assert [t.ts.isoformat(timespec="milliseconds")[11:23] for t in ticks if t] == [
         "09:00:00.005", "09:00:00.085", "09:00:00.609"]
     assert [t.seq for t in ticks if t] == [0, 0, 0]
@@ -78,7 +65,8 @@ def test_same_timestamp_gets_increasing_seq() -> None:
     a = cleaner.clean(base | {"LastPrice": 2834.0, "Volume": 822})
     b = cleaner.clean(base | {"LastPrice": 2833.0, "Volume": 1632})
     assert a is not None and b is not None
-    assert (a.ts, a.seq, b.ts, b.seq) == (datetime(2017, 11, 10, 21, tzinfo=SH), 0, datetime(2017, 11, 10, 21, tzinfo=SH), 1)
+    nine_pm = datetime(2017, 11, 10, 21, tzinfo=SH)
+    assert (a.ts, a.seq, b.ts, b.seq) == (nine_pm, 0, nine_pm, 1)
     assert (a.volume, b.volume) == (822, 1632 - 822)
 
 
@@ -86,8 +74,8 @@ def test_cumulative_volume_and_turnover_become_deltas_reset_each_trading_day() -
     cleaner = TickCleaner()
     day1 = cleaner.clean(ctp(Volume=100, Turnover=46100.0))
     later = cleaner.clean(ctp(UpdateTime="14:59:59", Volume=130, Turnover=59960.0))
-    next_day = cleaner.clean(ctp(TradingDay="20171114", ActionDay="20171113", UpdateTime="21:00:00", UpdateMillisec=0, Volume=7,
-                                 Turnover=3227.0))
+    next_day = cleaner.clean(ctp(TradingDay="20171114", ActionDay="20171113", UpdateTime="21:00:00",
+                                 UpdateMillisec=0, Volume=7, Turnover=3227.0))
     assert [(t.volume, t.turnover, t.cum_volume) for t in (day1, later, next_day) if t] == [
         (100, 46100.0, 100), (30, 13860.0, 130), (7, 3227.0, 7)]
     assert next_day is not None and next_day.ts == datetime(2017, 11, 13, 21, tzinfo=SH)
