@@ -8,12 +8,12 @@ same way, so all three outputs begin at index ``slow + signal - 2``.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from shared.indicators._jit import jit
 from shared.indicators.moving_averages import ema_from, first_valid
 
 
-@njit(cache=True)
+@jit
 def macd(values: np.ndarray, fast: int = 12, slow: int = 26,
          signal: int = 9) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(macd, signal, histogram) with NaN during the warm-up."""

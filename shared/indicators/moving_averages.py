@@ -10,10 +10,10 @@ Leading NaNs are skipped as the TA-Lib Python wrapper does; the first
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from shared.indicators._jit import jit
 
-@njit(cache=True)
+@jit
 def first_valid(values: np.ndarray) -> int:
     """Index of the first non-NaN value (len(values) when there is none)."""
     for i in range(values.shape[0]):
@@ -22,7 +22,7 @@ def first_valid(values: np.ndarray) -> int:
     return values.shape[0]
 
 
-@njit(cache=True)
+@jit
 def sma(values: np.ndarray, period: int) -> np.ndarray:
     """Simple moving average over ``period`` values."""
     n = values.shape[0]
@@ -43,7 +43,7 @@ def sma(values: np.ndarray, period: int) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
+@jit
 def ema_from(values: np.ndarray, period: int, seed_start: int, out: np.ndarray) -> None:
     """EMA seeded with the mean of values[seed_start : seed_start + period], written into ``out``."""
     n = values.shape[0]
@@ -60,7 +60,7 @@ def ema_from(values: np.ndarray, period: int, seed_start: int, out: np.ndarray) 
         out[i] = current
 
 
-@njit(cache=True)
+@jit
 def ema(values: np.ndarray, period: int) -> np.ndarray:
     """Exponential moving average, alpha = 2 / (period + 1), seeded with the first SMA."""
     out = np.full(values.shape[0], np.nan)

@@ -7,14 +7,14 @@ gains and losses are both (near) zero TA-Lib reports 0, and so do we.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from shared.indicators._jit import jit
 from shared.indicators.moving_averages import first_valid
 
 _ZERO = 1e-8  # TA-Lib's TA_IS_ZERO threshold
 
 
-@njit(cache=True)
+@jit
 def _ratio(gain: float, loss: float) -> float:
     total = gain + loss
     if -_ZERO < total < _ZERO:
@@ -22,7 +22,7 @@ def _ratio(gain: float, loss: float) -> float:
     return 100.0 * (gain / total)
 
 
-@njit(cache=True)
+@jit
 def rsi(values: np.ndarray, period: int = 14) -> np.ndarray:
     """Relative strength index, NaN for the first ``period`` values."""
     n = values.shape[0]
