@@ -19,6 +19,16 @@ from shared.indicators import INDICATOR_NAMES, compute_indicators
 
 SH = ZoneInfo("Asia/Shanghai")
 PRICE_COLUMNS = ("open", "high", "low", "close")
+# most 1-minute bars one bar of each period can hold (a trading day: at most 555, SHFE gold and silver)
+MAX_MINUTES = {"1m": 1, "5m": 5, "15m": 15, "1h": 60, "1d": 600}
+# bars of history before the first returned one when no start is given: the slowest decay,
+# MACD's EMA(26), leaves (25/27)**400 ~ 4e-14 of a truncated start in the values
+WARMUP_BARS = 400
+
+
+def minutes_needed(period: str, limit: int) -> int:
+    """1-minute bars that surely make ``limit + WARMUP_BARS`` bars of ``period`` (the oldest maybe partial)."""
+    return (limit + WARMUP_BARS) * MAX_MINUTES[period]
 
 
 def parse_indicator_names(text: str | None) -> list[str]:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from functions.api.deps import CurrentClaims, DbDep, SettingsDep, SfnDep
 from functions.api.errors import error_responses
-from shared.adapters.pg_backtest_bars import has_bars
+from shared.adapters.pg_bar_ranges import has_bars
 from shared.adapters.pg_backtests import create_backtest, get_backtest, set_failed, set_running
 from shared.adapters.pg_bars import PgBarStore
 from shared.backtest.spec import BacktestSpec

@@ -8,8 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from functions.api.deps import DbDep
 from functions.api.errors import error_responses
-from functions.api.klines import kline_rows, parse_indicator_names
+from functions.api.klines import kline_rows, minutes_needed, parse_indicator_names
 from functions.api.time_range import parse_range
+from shared.adapters.pg_bar_ranges import start_of_latest
 from shared.adapters.pg_bars import PgBarStore
 from shared.errors import UnknownInstrument
 
@@ -48,7 +49,9 @@ class Klines(BaseModel):
         "of the evening before included), oldest first: the LAST `limit` bars of the range. Indicators are "
         "computed over the whole range before the cut, so their warm-up lies before the first returned bar. "
         "`start`/`end` (inclusive) take an ISO date, meaning a trading day, or an ISO datetime "
-        "(Asia/Shanghai when it has no offset). 404 for an unknown symbol, 400 for any bad parameter."),
+        "(Asia/Shanghai when it has no offset). Without `start` the range reaches back far enough for "
+        "`limit` bars plus 400 bars of warm-up (MACD and RSI then equal their full-history values to "
+        "about 1e-12). 404 for an unknown symbol, 400 for any bad parameter."),
     responses=error_responses(400, 404, 503),
 )
 def get_klines(
@@ -69,6 +72,9 @@ def get_klines(
     if not store.has_instrument(symbol):
         raise UnknownInstrument(symbol)
     lo, hi = bar_range.fetch_window()
+    if lo is None:
+        # no start: the range is recent history long enough for limit bars plus their warm-up
+        lo = start_of_latest(conn, symbol, minutes_needed(period, limit), hi)
     minute = store.minute_bars(symbol, lo, hi)
     minute = minute[bar_range.mask(minute)]
     return Klines(symbol=symbol, period=period, bars=kline_rows(minute, period, names, limit))

@@ -138,3 +138,16 @@ def test_bad_query_is_refused_and_changes_nothing(client: TestClient, copper: in
     if "indicators" in params:
         assert "boll" in error["message"]
     assert row_counts() == before
+
+
+def test_without_start_recent_history_gives_the_full_history_values(client: TestClient, copper: int) -> None:
+    # 690 bars stored; limit 5 + 400 warm-up bars of 1m reach back only to the night session
+    recent = _klines(client, limit=5, indicators="ma,macd,rsi")["bars"]
+    full = _klines(client, start="2021-01-04", limit=5, indicators="ma,macd,rsi")["bars"]
+    assert [b["ts"] for b in recent] == [b["ts"] for b in full]
+    for got, want in zip(recent, full, strict=True):
+        for key in ("ma5", "ma60", "macd", "macd_signal", "macd_hist", "rsi14"):
+            assert got[key] == pytest.approx(want[key], rel=0, abs=1e-9), key
+    # five-minute bars need (2 + 400) * 5 minutes, more than stored: the same as the whole range
+    assert _klines(client, period="5m", limit=2)["bars"] == _klines(client, period="5m", start="2021-01-04",
+                                                                     limit=2)["bars"]
