@@ -77,12 +77,12 @@ def _print_usage(config: EmulationConfig) -> None:
 
 def _wait_for_ctrl_c() -> None:
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        while not stop.wait(1.0):
-            pass
-    except KeyboardInterrupt:
+    # set explicitly: a shell that starts us in the background leaves SIGINT ignored
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(1.0):
         pass
+    print("stopping ...", flush=True)
 
 
 if __name__ == "__main__":

@@ -32,12 +32,17 @@ BACKTEST_TIMEOUT_S = 150.0
 class Report:
     def __init__(self) -> None:
         self.started = time.monotonic()
+        self.summary: list[str] = []
 
     def section(self, title: str) -> None:
         print(f"\n== {title} ({time.monotonic() - self.started:.1f} s)", flush=True)
 
     def line(self, text: str = "") -> None:
         print(f"   {text}", flush=True)
+
+    def note(self, text: str) -> None:
+        """A line for the closing summary."""
+        self.summary.append(text)
 
 
 def run_demo(emulation: Emulation) -> int:
@@ -47,6 +52,8 @@ def run_demo(emulation: Emulation) -> int:
     bars_loaded = import_bars(settings.database_url)
     report.line(f"instrument {SYMBOL} (SHFE copper, continuous main), file {BARS_FILE.name}")
     report.line(f"1-minute bars stored for {SYMBOL}: {bars_loaded[0]:,}, {bars_loaded[1]} .. {bars_loaded[2]}")
+    report.note(f"instrument   {SYMBOL} SHFE, 1-minute bars loaded: {bars_loaded[0]:,} "
+                f"({bars_loaded[1][:10]} .. {bars_loaded[2][:10]})")
     forget_live_keys(settings.redis_url)
 
     base = emulation.config.http_url
@@ -64,7 +71,9 @@ def run_demo(emulation: Emulation) -> int:
 
         report.section("Backtest: dual_ma on cu_main through Step Functions (POST /backtests)")
         ok = run_backtest(http, auth, report)
-    report.section("Done" if ok else "Backtest did not succeed")
+    report.section("Summary" if ok else "Backtest did not succeed")
+    for text in report.summary:
+        report.line(text)
     return 0 if ok else 1
 
 
@@ -111,6 +120,9 @@ def show_klines(http: httpx.Client, auth: dict[str, str], report: Report) -> Non
     resp.raise_for_status()
     bars = resp.json()["bars"]
     report.line(f"{len(bars)} bars ({bars[0]['ts']} .. {bars[-1]['ts']}); the last 5:")
+    last = bars[-1]
+    report.note(f"K-lines      {len(bars)} x 5m, last {last['ts']}: close {last['close']:.0f}, ma5 {last['ma5']:.1f}, "
+                f"macd {last['macd']:.2f}, rsi14 {last['rsi14']:.1f}")
     report.line(f"{'ts':25} {'open':>8} {'high':>8} {'low':>8} {'close':>8} {'vol':>6} "
                 f"{'ma5':>9} {'ma20':>9} {'macd':>8} {'signal':>8} {'rsi14':>6}")
     for b in bars[-5:]:
@@ -138,6 +150,7 @@ def show_ticks(messages: list[dict[str, Any]], report: Report) -> None:
     report.line(f"ack: {acks[0] if acks else 'none'}")
     by_topic = {t: sum(1 for m in ticks if m["topic"] == t) for t in TICK_TOPICS}
     report.line(f"ticks received in {LISTEN_S:.0f} s (conflated to ~10/s per topic): {len(ticks)} {by_topic}")
+    report.note(f"WebSocket    {len(ticks)} ticks in {LISTEN_S:.0f} s: {by_topic}")
     for m in ticks[:3] + ticks[-3:]:
         d = m["data"]
         report.line(f"{m['topic']:12} {d['ts']} last {d['last_price']} cum_vol {d['cum_volume']} "
@@ -167,7 +180,11 @@ def run_backtest(http: httpx.Client, auth: dict[str, str], report: Report) -> bo
     if state.get("status") != "SUCCEEDED":
         report.line(f"final state: {state.get('status')} {state.get('error') or ''}")
         return False
-    report.line(f"best parameters: {state['best']['params']}")
+    best = state["best"]
+    report.line(f"best parameters: {best['params']}")
+    report.note(f"backtest     {BACKTEST['start']} .. {BACKTEST['end']}, {state['total']} combinations, "
+                f"best {best['params']}: total_return {best['total_return']:.2%}, sharpe {best['sharpe']:.2f}, "
+                f"max_drawdown {best['max_drawdown']:.2%}, trades {best['trade_count']}")
     report.line(f"{'fast':>5} {'slow':>5} {'total_return':>13} {'sharpe':>8} {'max_drawdown':>13} {'trades':>7}")
     for r in state["results"]:
         p = r["params"]
