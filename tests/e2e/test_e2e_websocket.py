@@ -154,3 +154,14 @@ def test_websocket_events_never_reach_mangum(emulation: Emulation, token: str, m
     # the HTTP request went through Mangum; no CONNECT/MESSAGE/DISCONNECT event did
     assert len(seen) == 1 and seen[0]["version"] == "2.0"
     assert not [e for e in seen if "eventType" in e.get("requestContext", {})]
+
+
+def test_token_in_sec_websocket_protocol_as_browsers_send_it(emulation: Emulation, token: str) -> None:
+    async def session() -> tuple[str | None, dict[str, Any]]:
+        async with connect(emulation.config.ws_url, subprotocols=["bearer", token]) as ws:  # type: ignore[list-item]
+            await ws.send(json.dumps({"action": "ping"}))
+            return ws.subprotocol, await recv_json(ws)
+
+    subprotocol, reply = asyncio.run(session())
+    assert subprotocol == "bearer"  # echoed back, never the token itself
+    assert reply == {"type": "pong"}
