@@ -153,4 +153,4 @@ def test_daemon_subprocess_stops_on_sigterm(emulation: Emulation, tmp_path: Path
     assert isinstance(proc, subprocess.Popen)
     assert emulation.stop_daemon() == 0
     events = [json.loads(line)["event"] for line in (tmp_path / "d.log").read_text().splitlines()]
-    assert events[-2:] == ["stop_requested", "daemon_stopped"]
+    assert "stop_requested" in events and events[-1] == "daemon_stopped"
