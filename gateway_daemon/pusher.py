@@ -78,22 +78,24 @@ class Pusher:
         for topic, message in pending.items():
             data = json.dumps(message, separators=(",", ":")).encode()
             jobs.extend((conn, data) for conn in self._subscribers_of(topic) if conn not in self._gone)
-        delivered = sum(self._pool.map(self._post_one, jobs))
+        errors = [e for e in self._pool.map(self._post_one, jobs) if e is not None]
+        delivered = len(jobs) - len(errors)
+        failed = [e for e in errors if not is_gone(e)]
+        if failed:  # one line per flush, not one per message: an unreachable endpoint fails them all
+            self.failed += len(failed)
+            log("push_failed", "warning", failed=len(failed), of=len(jobs), error=str(failed[0]))
         self.pushed += delivered
         return delivered
 
-    def _post_one(self, job: tuple[str, bytes]) -> bool:
+    def _post_one(self, job: tuple[str, bytes]) -> Exception | None:
         connection_id, data = job
         try:
             self._post(connection_id, data)
-            return True
+            return None
         except Exception as exc:
             if is_gone(exc):
                 self._forget_connection(connection_id)
-            else:
-                self.failed += 1
-                log("push_failed", "warning", connection_id=connection_id, error=str(exc))
-            return False
+            return exc
 
     def _forget_connection(self, connection_id: str) -> None:
         if connection_id in self._gone:

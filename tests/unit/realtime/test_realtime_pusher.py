@@ -96,3 +96,22 @@ def test_is_gone() -> None:
     assert not is_gone(ClientError({"Error": {"Code": "LimitExceededException"},
                                     "ResponseMetadata": {"HTTPStatusCode": 429}}, "PostToConnection"))
     assert not is_gone(RuntimeError("x"))
+
+
+def test_other_errors_are_counted_and_the_connection_kept() -> None:
+    api = Endpoint({"tick.cu1801": ["A"]})
+    calls = []
+
+    def throttled(connection_id: str, data: bytes) -> None:
+        calls.append(connection_id)
+        if len(calls) == 1:
+            raise ClientError({"Error": {"Code": "LimitExceededException"},
+                               "ResponseMetadata": {"HTTPStatusCode": 429}}, "PostToConnection")
+        api.post(connection_id, data)
+
+    pusher = Pusher(throttled, api.subscribers)
+    pusher.offer("tick.cu1801", tick("cu1801", 1.0))
+    assert asyncio.run(pusher.flush()) == 0
+    pusher.offer("tick.cu1801", tick("cu1801", 2.0))
+    assert asyncio.run(pusher.flush()) == 1
+    assert pusher.failed == 1 and pusher.gone == frozenset() and pusher.pushed == 1
