@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 
 class Marker:
@@ -26,6 +26,15 @@ class Marker:
 
 END_OF_PASS = Marker("end_of_pass")  # a replay pass ended; another starts from the file's beginning
 END_OF_SOURCE = Marker("end_of_source")  # nothing more will come
+
+
+class MarketSource(Protocol):
+    """Anything that puts CTP DepthMarketData dicts into a feed from its own thread: the replay
+    source now, the CTP MdSpi later. It marks END_OF_SOURCE on the feed when it is done or stopped."""
+
+    def start(self, feed: TickFeed) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 class TickFeed:

@@ -6,7 +6,7 @@ import signal
 import time
 from dataclasses import dataclass, field
 
-from gateway_daemon.feed import TickFeed
+from gateway_daemon.feed import MarketSource, TickFeed
 from gateway_daemon.logs import log
 from gateway_daemon.pipeline import Pipeline
 from gateway_daemon.pusher import Pusher, management_poster
@@ -62,7 +62,12 @@ async def run_replay(options: ReplayOptions, settings: Settings) -> int:
         log("daemon_stopped", received=0, passes=0)
         return 0
     source = ReplaySource(rows, options.speed, loop=options.loop, max_pause_s=options.max_pause_s)
+    await serve(source, feed, settings)
+    return 0
 
+
+async def serve(source: MarketSource, feed: TickFeed, settings: Settings) -> None:
+    """Run the pipeline over what ``source`` puts into ``feed`` until it marks END_OF_SOURCE."""
     redis_sink = RedisSink(settings.redis_url)
     pg_sink = PgSink(database_url(settings))
     pusher = build_pusher(settings)
@@ -84,8 +89,7 @@ async def run_replay(options: ReplayOptions, settings: Settings) -> int:
     pg_sink.close()
     await redis_sink.close()
     _log_stats("daemon_stopped", pipeline, pg_sink, elapsed_s=round(time.monotonic() - started, 3),
-               passes=source.passes, pushed=pusher.pushed if pusher else 0)
-    return 0
+               passes=getattr(source, "passes", None), pushed=pusher.pushed if pusher else 0)
 
 
 async def _report(pipeline: Pipeline, pg_sink: PgSink, stop: asyncio.Event) -> None:
