@@ -1,7 +1,7 @@
 # quantcloud: every target does its own set-up (scripts/setup.sh is quick when nothing changed)
 PY := .venv/bin/python
 
-.PHONY: setup test demo up synth clean
+.PHONY: setup test demo up bench synth clean
 
 setup:
 	@bash scripts/setup.sh
@@ -14,6 +14,9 @@ demo: setup  ## run the main job end to end on the bundled real data and print a
 
 up: setup  ## run the local emulation until Ctrl-C (HTTP :8000/dev, WebSocket :8001/dev)
 	$(PY) -m infra.local up
+
+bench: setup  ## benchmarks: ours against the named alternative, ratios printed from one run
+	$(PY) -m benchmarks
 
 synth: setup  ## synthesise the CDK app into cdk.out/
 	$(PY) infra/app.py

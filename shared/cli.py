@@ -5,6 +5,7 @@ import argparse
 import sys
 
 from shared.cli_import import add_import_parser, run_import
+from shared.adapters.db import database_url as resolve_database_url
 from shared.settings import get_settings
 
 
@@ -16,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     add_import_parser(sub)
     args = parser.parse_args(argv)
 
-    database_url = args.database_url or get_settings().database_url
+    database_url = args.database_url or resolve_database_url(get_settings())
     if args.command == "migrate":
         from shared.adapters.migrate import migrate
 

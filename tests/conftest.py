@@ -1,7 +1,9 @@
 """Fixtures shared by every test: the real PostgreSQL and Redis, and moto for AWS.
 
 The tests use their own database (``<name>_test``) and Redis database 15, so
-they never touch what ``make demo`` or ``make up`` stored.
+they never touch what ``make demo`` or ``make up`` stored. Two runs at once on
+one machine need their own: set ``QC_DATABASE_URL`` to another database name and
+``QC_TEST_REDIS_DB`` to another Redis database number.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ def _test_database_url() -> str:
 
 
 def _test_redis_url() -> str:
-    return BASE_REDIS.rsplit("/", 1)[0] + "/15"
+    return BASE_REDIS.rsplit("/", 1)[0] + "/" + os.environ.get("QC_TEST_REDIS_DB", "15")
 
 
 TEST_DATABASE_URL = _test_database_url()
@@ -64,7 +66,7 @@ def db(database_url: str) -> Iterator[psycopg.Connection]:
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    """Redis database 15, emptied."""
+    """The tests' Redis database (15 unless QC_TEST_REDIS_DB says otherwise), emptied."""
     client = redis.Redis.from_url(TEST_REDIS_URL)
     client.flushdb()
     yield TEST_REDIS_URL

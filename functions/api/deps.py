@@ -14,7 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.adapters.aws import client
-from shared.adapters.db import shared_connection
+from shared.adapters.db import database_url, shared_connection
 from shared.adapters.redis_client import redis_client
 from shared.adapters.secrets import jwt_key
 from shared.adapters.token_revocations import is_revoked
@@ -31,7 +31,7 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
 def get_db(settings: SettingsDep) -> psycopg.Connection:
-    return shared_connection(settings.database_url)
+    return shared_connection(database_url(settings))
 
 
 def get_redis(settings: SettingsDep) -> redis.Redis:

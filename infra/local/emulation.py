@@ -174,14 +174,11 @@ class Emulation:
         get_settings.cache_clear()
 
     def _http_app(self) -> Any:
-        import importlib
-
-        import functions.api.handler
+        from functions.api import handler
         from infra.local.gateway_http import create_app
 
-        # the module builds its Mangum handler from the settings at import: rebuild it with ours
-        module = importlib.reload(functions.api.handler)
-        return create_app(module.handler, self.config.stage)
+        handler.reset()  # the Mangum app is built on the first event: from our settings, not earlier ones
+        return create_app(handler.handler, self.config.stage)
 
     def _ws_app(self) -> Any:
         from functions.ws import authorizer, connect, default, disconnect
