@@ -65,6 +65,7 @@ if ! pg_answers; then
     pg_ctlcluster --skip-systemctl-redirect "$ver" main start 2>/dev/null \
         || pg_ctlcluster --skip-systemctl-redirect "$ver" main reload
     for _ in $(seq 30); do pg_answers && break; sleep 1; done
+    pg_answers || { echo "[setup] PostgreSQL at $DATABASE_URL does not answer" >&2; exit 1; }
 fi
 "$PY" -m shared.adapters.services ensure-database "$DATABASE_URL"
 
@@ -72,11 +73,13 @@ fi
 redis_answers() { "$PY" -m shared.adapters.services ping-redis "$REDIS_URL" >/dev/null 2>&1; }
 if ! redis_answers; then
     command -v redis-server >/dev/null || { say "installing Redis"; apt_install redis-server; }
-    say "starting Redis"
+    port=$("$PY" -c 'import sys, urllib.parse; print(urllib.parse.urlsplit(sys.argv[1]).port or 6379)' "$REDIS_URL")
+    say "starting Redis on port $port"
     mkdir -p /var/lib/redis /var/log/redis
-    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
-        --dir /var/lib/redis --logfile /var/log/redis/quantcloud.log
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --save "" --appendonly no \
+        --dir /var/lib/redis --logfile "/var/log/redis/quantcloud-$port.log"
     for _ in $(seq 30); do redis_answers && break; sleep 0.5; done
+    redis_answers || { echo "[setup] Redis at $REDIS_URL does not answer" >&2; exit 1; }
 fi
 
 # 7. migrations

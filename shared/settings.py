@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import functools
 
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QC_", frozen=True)
 
-    database_url: str = "postgresql://postgres@127.0.0.1:5432/quantcloud"
+    # the unprefixed DATABASE_URL / REDIS_URL that hosting platforms set are honoured too
+    database_url: str = Field("postgresql://postgres@127.0.0.1:5432/quantcloud",
+                              validation_alias=AliasChoices("QC_DATABASE_URL", "DATABASE_URL"))
     # on AWS: the RDS-generated secret (JSON with host, port, username, password, dbname);
     # when set it takes precedence over database_url (see shared.adapters.db.database_url)
     database_secret_id: str | None = None
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias=AliasChoices("QC_REDIS_URL", "REDIS_URL"))
 
     aws_region: str = "cn-north-1"
     aws_endpoint_url: str | None = None  # moto locally, None on AWS
