@@ -57,7 +57,8 @@ def test_end_before_start_refused(start: str, end: str) -> None:
     ("2021-01-05T10:00:00", "2021-01-05T10:00:00"),
 ])
 def test_same_day_or_instant_allowed(start: str, end: str) -> None:
-    parse_range(start, end)
+    bar_range = parse_range(start, end)
+    assert bar_range.start is not None and bar_range.end is not None
 
 
 @pytest.mark.parametrize("text", ["yesterday", "2021-13-01", "2021-01-05 25:00", "0001-01-01", "9999-12-31"])
