@@ -39,6 +39,22 @@ class Settings(BaseSettings):
 
     api_stage: str = ""  # API Gateway stage prefix, e.g. "/dev"; "" when served at the root
 
+    # the gateway daemon's CTP sessions (issue 5). The secret (JSON: broker_id, user_id, password,
+    # app_id, auth_code, md_fronts, td_fronts) overrides the plain QC_CTP_* values below.
+    ctp_secret_id: str | None = None
+    ctp_broker_id: str = ""
+    ctp_user_id: str = ""
+    ctp_password: str = ""
+    ctp_app_id: str = ""
+    ctp_auth_code: str = ""
+    ctp_md_fronts: str = ""  # comma-separated tcp://host:port
+    ctp_td_fronts: str = ""
+    ctp_symbols: str = ""  # comma-separated contracts to subscribe; empty: every futures instrument queried
+    daemon_state_dir: str = "/tmp/quantcloud-daemon"  # CTP flow files and the tick journal
+    daemon_journal_max_bytes: int = 1 << 30  # the disk buffer while PostgreSQL or Redis is away
+    daemon_health_port: int = 0  # 0: no health endpoint
+    order_stream: str = "orders:in"  # Redis Stream of order requests (consumer group "daemon")
+
 
 @functools.cache
 def get_settings() -> Settings:
