@@ -22,6 +22,11 @@ def bar_topic(symbol: str) -> str:
     return f"bar.{symbol}"
 
 
+def order_topic(user_id: str) -> str:
+    """A user's own order and trade events (the daemon publishes; only that user may subscribe)."""
+    return f"order.{user_id}"
+
+
 def parse_topic(topic: object) -> tuple[str, str]:
     """``"tick.cu1801"`` -> ``("tick", "cu1801")``; InvalidInput naming the topic otherwise."""
     if not isinstance(topic, str):

@@ -1,0 +1,1 @@
+"""The order side of the daemon: intake from the Redis Stream, exactly-once submission, reports, events."""
