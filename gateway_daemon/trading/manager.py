@@ -142,6 +142,16 @@ class OrderManager:
         if not store.insert_trade(row, account=self.account):
             return  # a replay of a fill already stored
         order = store.by_sys_id(row["exchange"], row["order_sys_id"])
+        if order is None and self.session is not None:
+            # the fill came before its order report: a fill names OrderRef but not the session, so only
+            # this session's own orders can be matched by ref
+            order = store.by_identity(self.session.front_id, self.session.session_id, row["order_ref"])
+            if order is not None and not order["order_sys_id"] and order["exchange"] == row["exchange"]:
+                store.set_sys_id(order["id"], row["order_sys_id"])
+                store.sync_traded(row["exchange"], row["order_sys_id"])
+                order = store.by_sys_id(row["exchange"], row["order_sys_id"])
+            else:
+                order = None
         if self.book_ready:
             self._apply_fill(row)
             self._save_positions()

@@ -118,6 +118,11 @@ class OrderStore:
             self.sync_traded(trade["exchange"], trade["order_sys_id"])
         return True
 
+    def set_sys_id(self, order_id: int, order_sys_id: str) -> None:
+        """A fill named the exchange's id before the order report did."""
+        self.conn.execute("UPDATE orders SET order_sys_id = %s WHERE id = %s AND order_sys_id IS NULL",
+                          (order_sys_id, order_id))
+
     def sync_traded(self, exchange: str, order_sys_id: str) -> None:
         """The order's traded volume is at least the sum of its stored fills (a fill may precede the report)."""
         self.conn.execute(

@@ -126,6 +126,8 @@ def broker_offset(exchange: Exchange, offset: Offset, volume: int, today: int, y
             return Offset.CLOSE_YESTERDAY
         if today >= volume:
             return Offset.CLOSE_TODAY
+        if today + yesterday < volume:
+            raise InvalidInput(f"closing {volume} lots but only {today + yesterday} are held", {"field": "volume"})
         raise InvalidInput(
             f"closing {volume} lots on {exchange} needs today's ({today}) and yesterday's ({yesterday}) "
             "lots: send a close_today and a close_yesterday order", {"field": "offset"})
