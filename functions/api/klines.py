@@ -20,7 +20,7 @@ from shared.indicators import INDICATOR_NAMES, compute_indicators
 SH = ZoneInfo("Asia/Shanghai")
 PRICE_COLUMNS = ("open", "high", "low", "close")
 # most 1-minute bars one bar of each period can hold (a trading day: at most 555, SHFE gold and silver)
-MAX_MINUTES = {"1m": 1, "5m": 5, "15m": 15, "1h": 60, "1d": 600}
+MAX_MINUTES = {"1m": 1, "5m": 5, "15m": 15, "30m": 30, "1h": 60, "1d": 600, "1w": 3000}
 # bars of history before the first returned one when no start is given: the slowest decay,
 # MACD's EMA(26), leaves (25/27)**400 ~ 4e-14 of a truncated start in the values
 WARMUP_BARS = 400
@@ -43,9 +43,13 @@ def parse_indicator_names(text: str | None) -> list[str]:
     return names
 
 
-def kline_rows(minute: pd.DataFrame, period: str, indicators: list[str], limit: int) -> list[dict[str, Any]]:
-    """The last ``limit`` bars of ``period`` built from ``minute``, oldest first, with indicator values."""
-    bars = resample(minute, period).reset_index(drop=True)
+def kline_rows(minute: pd.DataFrame, period: str, indicators: list[str], limit: int,
+               symbol: str | None = None) -> list[dict[str, Any]]:
+    """The last ``limit`` bars of ``period`` built from ``minute``, oldest first, with indicator values.
+
+    ``symbol`` names the product whose sessions align n-minute and hour bars.
+    """
+    bars = resample(minute, period, symbol=symbol).reset_index(drop=True)
     close = bars["close"].to_numpy(dtype=np.float64)
     values = compute_indicators(indicators, close) if indicators else {}
     first = max(len(bars) - limit, 0)

@@ -1,17 +1,20 @@
 """CTP DepthMarketData fields -> a typed ``Quote`` with an exact millisecond timestamp.
 
-CTP's date fields are unreliable in night sessions, differently per exchange:
+CTP's date fields are unreliable outside the day session, differently per exchange:
 
 * SHFE / INE: TradingDay is the next trading day, ActionDay the calendar date (both right).
 * DCE: ActionDay is the next trading day too (wrong at night); TradingDay is right.
 * CZCE: TradingDay is the calendar date at night (wrong); ActionDay is right.
+* Everywhere, after the close the front may already send the next TradingDay
+  (a 17:04 snapshot with ActionDay 20231129 and TradingDay 20231130).
 
-So at night we trust TradingDay everywhere except CZCE, and derive the calendar
-date from it: the evening is the weekday before the trading day (the evening
-before a holiday has no night session, so that weekday is always the previous
-trading day), and ticks before 08:00 fall on the day after that evening. For
-CZCE we take the evening from ActionDay (TradingDay when ActionDay is missing)
-and the trading day is the next weekday after it.
+So: between 08:00 and 18:00 the calendar date is ActionDay (TradingDay when it is
+missing). At night SHFE and INE keep ActionDay too; DCE and the others derive the
+calendar date from TradingDay (the evening is the previous trading day, because
+the evening before a holiday has no night session; ticks before 08:00 fall on the
+day after it); CZCE takes the evening from ActionDay and its trading day is the
+next trading day after that evening. UpdateMillisec is an integer count of
+milliseconds (5 -> .005), 0 when the exchange sends whole seconds (CZCE).
 """
 from __future__ import annotations
 
@@ -22,7 +25,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from shared.domain.calendar import next_trading_day, previous_trading_day
 from shared.domain.instruments import PRODUCT_SPECS, Exchange, product_of
+from shared.domain.sessions import exchange_of_product
 from shared.errors import InvalidInput
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -31,6 +36,7 @@ _DAY_START_S = 8 * 3600
 _EVENING_START_S = 18 * 3600
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _SH_OFFSET_S = 8 * 3600  # Asia/Shanghai has had no DST since 1991
+_LEVELS = range(1, 6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +56,13 @@ class Quote:
     bid_volume1: int | None
     ask_price1: float | None
     ask_volume1: int | None
+    # levels 1..5 (None where the exchange sends no level), close and settlement: absent until set
+    bid_prices: tuple[float | None, ...] = ()
+    bid_volumes: tuple[int | None, ...] = ()
+    ask_prices: tuple[float | None, ...] = ()
+    ask_volumes: tuple[int | None, ...] = ()
+    close_price: float | None = None
+    settlement_price: float | None = None
 
 
 def _text(fields: Mapping[str, Any], name: str, required: bool = True) -> str | None:
@@ -113,27 +126,19 @@ def _seconds(text: str) -> int:
     return hours * 3600 + minutes * 60 + min(seconds, 59)
 
 
-def previous_weekday(day: date) -> date:
-    back = 3 if day.weekday() == 0 else 2 if day.weekday() == 6 else 1
-    return day - timedelta(days=back)
-
-
-def next_weekday(day: date) -> date:
-    ahead = 3 if day.weekday() == 4 else 2 if day.weekday() == 5 else 1
-    return day + timedelta(days=ahead)
-
-
 def resolve_dates(exchange: Exchange | None, trading_day: date, action_day: date | None,
                   seconds_of_day: int) -> tuple[date, date]:
     """(calendar date of the tick, its trading day) from CTP's date fields and the time of day."""
     if _DAY_START_S <= seconds_of_day < _EVENING_START_S:
-        return trading_day, trading_day
+        return action_day or trading_day, trading_day
     evening_part = seconds_of_day >= _EVENING_START_S
     if exchange == Exchange.CZCE:
         calendar = action_day or trading_day
         evening = calendar if evening_part else calendar - timedelta(days=1)
-        return calendar, next_weekday(evening)
-    evening = previous_weekday(trading_day)
+        return calendar, next_trading_day(evening)
+    if exchange in (Exchange.SHFE, Exchange.INE) and action_day is not None:
+        return action_day, trading_day
+    evening = previous_trading_day(trading_day)
     return (evening if evening_part else evening + timedelta(days=1)), trading_day
 
 
@@ -150,7 +155,7 @@ def parse_quote(fields: Mapping[str, Any], exchange_hint: Exchange | None = None
             raise InvalidInput(f"ExchangeID is unknown: {exchange_text!r}", {"field": "ExchangeID"}) from None
     if exchange is None:
         spec = PRODUCT_SPECS.get(product_of(symbol))
-        exchange = spec.exchange if spec else None
+        exchange = spec.exchange if spec else exchange_of_product(product_of(symbol))
     trading_day = _day(fields, "TradingDay", required=True)
     assert trading_day is not None
     action_day = _day(fields, "ActionDay", required=False)
@@ -170,4 +175,9 @@ def parse_quote(fields: Mapping[str, Any], exchange_hint: Exchange | None = None
         cum_turnover=_number(fields, "Turnover"), open_interest=_number(fields, "OpenInterest"),
         bid_price1=_price(fields, "BidPrice1"), bid_volume1=_integer(fields, "BidVolume1"),
         ask_price1=_price(fields, "AskPrice1"), ask_volume1=_integer(fields, "AskVolume1"),
+        bid_prices=tuple(_price(fields, f"BidPrice{n}") for n in _LEVELS),
+        bid_volumes=tuple(_integer(fields, f"BidVolume{n}") for n in _LEVELS),
+        ask_prices=tuple(_price(fields, f"AskPrice{n}") for n in _LEVELS),
+        ask_volumes=tuple(_integer(fields, f"AskVolume{n}") for n in _LEVELS),
+        close_price=_price(fields, "ClosePrice"), settlement_price=_price(fields, "SettlementPrice"),
     )

@@ -1,47 +1,101 @@
-"""Trading hours of the products we ship, and which 1-minute bar a tick belongs to.
+"""Trading hours per product and trading day, the trading day of an instant, and which bar a tick joins.
 
-Only what the bundled data needs: day periods per exchange and the night-session
-end per product, with the two night-end changes that fall inside our history.
-A full exchange calendar (holidays, temporary suspensions) is a later issue.
+A trading day is made of sessions: the night session of the evening before
+(21:00 to 23:00, 01:00 or 02:30 by product; none for some products, none after
+a holiday, see ``calendar``), the morning session (09:00-11:30 with the
+10:15-10:30 break inside it) and the afternoon session (13:30-15:00); CFFEX
+has its own hours. Each session is one or more trading periods [start, end).
 
-Minutes are counted from 18:00 ("session minutes"), so that one trading day's
-night session, its after-midnight part and its day session are increasing:
+Minutes are counted from 18:00 ("session minutes"), so one trading day's night
+session, its after-midnight part and its day session are increasing:
 18:00 -> 0, 21:00 -> 180, 00:00 -> 360, 09:00 -> 900, 15:00 -> 1260.
+
+Which 1-minute bar a tick joins (``bar_minute``):
+* inside a period: the tick's own minute;
+* the call auction (the 5 minutes before the trading day's first open, e.g.
+  20:55-20:59 or 09:25-09:29 for CFFEX index futures): the first bar, since the
+  auction's trade is that bar's opening trade;
+* within ``CLOSE_GRACE_MS`` after a period's end (the closing tick 15:00:00.000,
+  SHFE's 15:00:00.500 snapshots): the period's last bar;
+* anything else (post-close settlement snapshots, the 08:59 snapshot of a day
+  that had a night session, test-system ticks at 17:04): outside the session,
+  no bar.
 """
 from __future__ import annotations
 
 import functools
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from shared.domain.calendar import is_trading_day, next_trading_day, night_session_allowed
 from shared.domain.instruments import Exchange
 
+SH = ZoneInfo("Asia/Shanghai")
 MINUTES_PER_DAY = 1440
-_EVENING_START = 18 * 60
-AUCTION_WINDOW_MIN = 15  # ticks this close before an opening are its call auction
+_EVENING_START = 18 * 60  # a trading day's window runs from 18:00 of the evening before to 18:00
+_MORNING_END = 8 * 60  # before 08:00 an instant still belongs to the night after the evening before
+AUCTION_MIN = 5  # the call auction's minutes before the trading day's first open
+CLOSE_GRACE_MS = 1000  # ticks this soon after a period's end belong to its last bar
+OUTSIDE = -1
 
-_COMMODITY_DAY = (("09:00", "10:15"), ("10:30", "11:30"), ("13:30", "15:00"))
-_INDEX_DAY = (("09:30", "11:30"), ("13:00", "15:00"))
-_NIGHT_OPEN = "21:00"
+_Hours = tuple[tuple[tuple[str, str], ...], ...]  # sessions of periods (start, end) as HH:MM
 
-# product -> [(first trading day it applies to, night end or None)], newest last
-_NIGHT_ENDS: dict[str, list[tuple[date, str | None]]] = {}
-for _products, _history in (
-    ("cu al zn pb ni sn", [(date.min, "01:00")]),
-    ("au ag sc", [(date.min, "02:30")]),
-    ("rb hc bu ru fu sp", [(date.min, "23:00")]),
-    # DCE closed its night at 23:30 until the night of Fri 2019-03-29 (trading day 2019-04-01)
-    ("i m j jm y p a b", [(date.min, "23:30"), (date(2019, 4, 1), "23:00")]),
-    # CZCE moved from 23:30 to 23:00 with the night of 2019-12-12
-    ("MA SR TA CF RM OI FG ZC", [(date.min, "23:30"), (date(2019, 12, 13), "23:00")]),
-    ("IF IC IH T TF TS", [(date.min, None)]),
+COMMODITY_DAY: _Hours = ((("09:00", "10:15"), ("10:30", "11:30")), (("13:30", "15:00"),))
+INDEX_DAY: _Hours = ((("09:30", "11:30"),), (("13:00", "15:00"),))  # IF IH IC IM since 2016-01-01
+INDEX_DAY_2010: _Hours = ((("09:15", "11:30"),), (("13:00", "15:15"),))  # IF before 2016; bonds before 2020-07-20
+BOND_DAY: _Hours = ((("09:30", "11:30"),), (("13:00", "15:15"),))  # T TF TS TL since 2020-07-20
+
+
+@dataclass(frozen=True, slots=True)
+class ProductHours:
+    """A product's exchange and its hours over time: [(first trading day it applies to, value)], oldest first."""
+
+    exchange: Exchange
+    day: tuple[tuple[date, _Hours], ...]
+    night_end: tuple[tuple[date, str | None], ...]
+
+
+def _since(history: tuple[tuple[date, object], ...], trading_day: date) -> object:
+    value = history[0][1]
+    for first, candidate in history:
+        if trading_day >= first:
+            value = candidate
+    return value
+
+
+_ALWAYS = date.min
+_COMMODITY = ((_ALWAYS, COMMODITY_DAY),)
+# DCE closed its night at 23:30 until the night of Fri 2019-03-29 (trading day 2019-04-01)
+_DCE_NIGHT = ((_ALWAYS, "23:30"), (date(2019, 4, 1), "23:00"))
+# CZCE moved from 23:30 to 23:00 with the night of 2019-12-12
+_CZCE_NIGHT = ((_ALWAYS, "23:30"), (date(2019, 12, 13), "23:00"))
+
+PRODUCT_HOURS: dict[str, ProductHours] = {}
+for _exchange, _products, _day, _night in (
+    (Exchange.SHFE, "cu al zn pb ni sn ss ao", _COMMODITY, ((_ALWAYS, "01:00"),)),
+    (Exchange.SHFE, "au ag", _COMMODITY, ((_ALWAYS, "02:30"),)),
+    (Exchange.SHFE, "rb hc bu ru fu sp br", _COMMODITY, ((_ALWAYS, "23:00"),)),
+    (Exchange.SHFE, "wr", _COMMODITY, ((_ALWAYS, None),)),
+    (Exchange.INE, "sc", _COMMODITY, ((_ALWAYS, "02:30"),)),
+    (Exchange.INE, "bc", _COMMODITY, ((_ALWAYS, "01:00"),)),
+    (Exchange.INE, "lu nr", _COMMODITY, ((_ALWAYS, "23:00"),)),
+    (Exchange.INE, "ec", _COMMODITY, ((_ALWAYS, None),)),
+    (Exchange.DCE, "a b m y p c cs l v pp eg eb pg rr i j jm", _COMMODITY, _DCE_NIGHT),
+    (Exchange.DCE, "jd lh fb bb lg", _COMMODITY, ((_ALWAYS, None),)),
+    (Exchange.CZCE, "SR CF CY TA OI RM MA FG ZC SA PF SH PX PR", _COMMODITY, _CZCE_NIGHT),
+    (Exchange.CZCE, "AP CJ UR SF SM PK WH PM RI LR JR RS", _COMMODITY, ((_ALWAYS, None),)),
+    (Exchange.CFFEX, "IF IH IC IM", ((_ALWAYS, INDEX_DAY_2010), (date(2016, 1, 1), INDEX_DAY)), ((_ALWAYS, None),)),
+    (Exchange.CFFEX, "T TF TS TL", ((_ALWAYS, INDEX_DAY_2010), (date(2020, 7, 20), BOND_DAY)), ((_ALWAYS, None),)),
+    (Exchange.GFEX, "si lc ps", _COMMODITY, ((_ALWAYS, None),)),
 ):
     for _p in _products.split():
-        _NIGHT_ENDS[_p] = _history
+        PRODUCT_HOURS[_p] = ProductHours(_exchange, _day, _night)
 
-# unknown products: the longest night, so no tick is ever pushed into a wrong session
-_DEFAULT_NIGHT_END = "02:30"
+# an unknown commodity gets the longest night, so none of its ticks is dropped as outside the session
+_UNKNOWN_NIGHT = "02:30"
 
 
 def session_minute(hhmm: str) -> int:
@@ -60,55 +114,168 @@ def session_minutes(minute_of_day: np.ndarray) -> np.ndarray:
     return (minute_of_day - _EVENING_START) % MINUTES_PER_DAY
 
 
-def _night_end(product: str, exchange: Exchange | None, trading_day: date) -> str | None:
-    history = _NIGHT_ENDS.get(product)
-    if history is None:
-        return None if exchange in (Exchange.CFFEX, Exchange.GFEX) else _DEFAULT_NIGHT_END
-    end = history[0][1]
-    for since, candidate in history:
-        if trading_day >= since:
-            end = candidate
-    return end
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """One product's trading day: its sessions, each a tuple of [start, end) periods in session minutes."""
+
+    sessions: tuple[tuple[tuple[int, int], ...], ...]
+
+    @property
+    def periods(self) -> tuple[tuple[int, int], ...]:
+        return tuple(p for session in self.sessions for p in session)
+
+    @property
+    def open(self) -> int:
+        """Session minute of the trading day's first open (its call auction ends there)."""
+        return self.sessions[0][0][0]
+
+    @property
+    def close(self) -> int:
+        return self.sessions[-1][-1][1]
+
+    def contains(self, minute: int) -> bool:
+        return any(start <= minute < end for start, end in self.periods)
+
+
+def _hours(product: str, exchange: Exchange | None) -> ProductHours:
+    hours = PRODUCT_HOURS.get(product)
+    if hours is not None:
+        return hours
+    if exchange == Exchange.CFFEX:
+        return PRODUCT_HOURS["IF"]
+    night = None if exchange == Exchange.GFEX else _UNKNOWN_NIGHT
+    return ProductHours(exchange or Exchange.SHFE, _COMMODITY, ((_ALWAYS, night),))
+
+
+def exchange_of_product(product: str) -> Exchange | None:
+    """The exchange listing ``product``, when it is in the hours table."""
+    hours = PRODUCT_HOURS.get(product)
+    return hours.exchange if hours else None
+
+
+@functools.cache
+def schedule(product: str, trading_day: date, exchange: Exchange | None = None) -> Schedule:
+    """The sessions of ``product`` on ``trading_day`` (the night session only when that day has one)."""
+    hours = _hours(product, exchange)
+    day: _Hours = _since(hours.day, trading_day)  # type: ignore[assignment]
+    night_end: str | None = _since(hours.night_end, trading_day)  # type: ignore[assignment]
+    sessions: list[tuple[tuple[int, int], ...]] = []
+    if night_end is not None and night_session_allowed(trading_day):
+        sessions.append(((session_minute("21:00"), session_minute(night_end)),))
+    for session in day:
+        sessions.append(tuple((session_minute(s), session_minute(e)) for s, e in session))
+    return Schedule(tuple(sessions))
 
 
 def trading_periods(product: str, trading_day: date, exchange: Exchange | None = None) -> tuple[tuple[int, int], ...]:
     """The [start, end) periods of a trading day in session minutes, in order."""
-    is_index = exchange == Exchange.CFFEX or (product in _NIGHT_ENDS and _NIGHT_ENDS[product][0][1] is None)
-    day = _INDEX_DAY if is_index else _COMMODITY_DAY
-    night_end = _night_end(product, exchange, trading_day)
-    periods = [(_NIGHT_OPEN, night_end)] if night_end else []
-    periods.extend(day)
-    return tuple((session_minute(start), session_minute(end)) for start, end in periods)
+    return schedule(product, trading_day, exchange).periods
 
 
 @functools.cache
-def _offsets(periods: tuple[tuple[int, int], ...]) -> np.ndarray:
-    day_open = min(s for s, _ in periods if s >= session_minute("08:00"))
-    openings = {periods[0][0], day_open}  # the night open (if any) and the day open hold auctions
-    offsets = np.zeros(MINUTES_PER_DAY, dtype=np.int64)
-    for minute in range(MINUTES_PER_DAY):
-        if any(s <= minute < e for s, e in periods):
-            continue
-        next_start = min((s for s, _ in periods if s > minute), default=None)
-        prev_end = max((e for _, e in periods if e <= minute), default=None)
-        if next_start is not None and next_start in openings and next_start - minute <= AUCTION_WINDOW_MIN:
-            target = next_start  # call auction: its trade opens the first bar
-        elif prev_end is not None:
-            target = prev_end - 1  # closing snapshot, break or post-close tick: the period's last bar
-        elif next_start is not None:
-            target = next_start
-        else:
-            target = minute
-        offsets[minute] = target - minute
-    offsets.setflags(write=False)
-    return offsets
+def minute_targets(sched: Schedule) -> tuple[np.ndarray, np.ndarray]:
+    """Per session minute: the bar minute a tick in it joins (``OUTSIDE`` for none), and whether that
+    holds only for ticks within ``CLOSE_GRACE_MS`` of the minute's start (a period's end minute)."""
+    targets = np.full(MINUTES_PER_DAY, OUTSIDE, dtype=np.int64)
+    grace_only = np.zeros(MINUTES_PER_DAY, dtype=bool)
+    for start, end in sched.periods:
+        targets[start:end] = np.arange(start, end)
+    for start, end in sched.periods:
+        if targets[end % MINUTES_PER_DAY] == OUTSIDE:
+            targets[end % MINUTES_PER_DAY] = end - 1
+            grace_only[end % MINUTES_PER_DAY] = True
+    first = sched.open
+    targets[max(first - AUCTION_MIN, 0):first] = first
+    targets.setflags(write=False)
+    grace_only.setflags(write=False)
+    return targets, grace_only
 
 
-def bar_offsets(product: str, trading_day: date, exchange: Exchange | None = None) -> np.ndarray:
-    """For each session minute, the minutes to add to a tick's clock minute to get its bar's start.
+def bar_minute(sched: Schedule, minute: int, ms_into_minute: int) -> int:
+    """The session minute of the 1-minute bar a tick at ``minute`` (+ ms) joins, or ``OUTSIDE``."""
+    targets, grace_only = minute_targets(sched)
+    if grace_only[minute] and ms_into_minute >= CLOSE_GRACE_MS:
+        return OUTSIDE
+    return int(targets[minute])
 
-    Zero inside trading periods; auction ticks move forward to the opening minute;
-    ticks at or after a period's end (closing snapshots, post-close settlement
-    snapshots) move back to that period's last minute.
+
+@functools.cache
+def period_ends(sched: Schedule) -> frozenset[int]:
+    return frozenset(end for _, end in sched.periods)
+
+
+def bar_close_minute(sched: Schedule, minute: int) -> tuple[int, int]:
+    """When the 1-minute bar starting at session ``minute`` is complete: (session minute, extra ms).
+
+    An ordinary bar at its minute's end; a period's last bar ``CLOSE_GRACE_MS`` after the period end,
+    so the closing tick can still join it.
     """
-    return _offsets(trading_periods(product, trading_day, exchange))
+    if minute + 1 in period_ends(sched):
+        return minute + 1, CLOSE_GRACE_MS
+    return minute + 1, 0
+
+
+def trading_day(ts: datetime, product: str | None = None) -> date:
+    """The trading day an instant belongs to (the same rule for every product).
+
+    From 18:00 and before 08:00 an instant belongs to the night after the evening's
+    trading day, whose trading day is the next one: Friday 21:30 and Saturday 00:30
+    belong to Monday; on the eve of a holiday (no night session) to the first day
+    after it. Between 08:00 and 18:00: that date, or the next trading day on a day off.
+    ``product`` is accepted so call sites read naturally; it does not change the answer.
+    """
+    local = ts.astimezone(SH)
+    clock = local.hour * 60 + local.minute
+    day = local.date()
+    if clock >= _EVENING_START:
+        return next_trading_day(day)
+    if clock < _MORNING_END:
+        return next_trading_day(day - timedelta(days=1))
+    return day if is_trading_day(day) else next_trading_day(day)
+
+
+def is_trading_time(ts: datetime, product: str, exchange: Exchange | None = None) -> bool:
+    """True when ``product`` trades continuously at ``ts`` (auction minutes and breaks are not)."""
+    local = ts.astimezone(SH)
+    sched = schedule(product, trading_day(local), exchange)
+    return sched.contains(session_minute_of(local.hour, local.minute))
+
+
+def session_start_of(ts: datetime, product: str, exchange: Exchange | None = None) -> datetime | None:
+    """The start of the session holding ``ts`` (21:00, 09:00, 13:30 for copper), None outside the sessions."""
+    local = ts.astimezone(SH)
+    minute = session_minute_of(local.hour, local.minute)
+    for session in schedule(product, trading_day(local), exchange).sessions:
+        if session[0][0] <= minute < session[-1][1]:
+            return local.replace(second=0, microsecond=0) - timedelta(minutes=minute - session[0][0])
+    return None
+
+
+@functools.cache
+def bucket_starts(sched: Schedule, minutes: int) -> np.ndarray:
+    """Per session minute, the start of its ``minutes``-long bucket, aligned to the start of its session.
+
+    A bucket never crosses a session's end, and a break inside a session (10:15-10:30)
+    does not restart the count: copper's 1h buckets are 21:00 22:00 23:00 00:00, 09:00,
+    10:00 (10:00-10:14 and 10:30-10:59), 11:00 (11:00-11:29), 13:30, 14:30 (14:30-14:59).
+    Minutes outside every session fall into clock-aligned buckets.
+    """
+    minute = np.arange(MINUTES_PER_DAY, dtype=np.int64)
+    starts = minute - (minute % minutes)
+    for session in sched.sessions:
+        first, last = session[0][0], session[-1][1]
+        span = minute[first:last]
+        starts[first:last] = first + (span - first) // minutes * minutes
+    starts.setflags(write=False)
+    return starts
+
+
+def bucket_last_minute(sched: Schedule, minutes: int, bucket: int) -> int:
+    """The last traded minute of the bucket starting at session minute ``bucket`` (11:00 1h -> 11:29)."""
+    starts = bucket_starts(sched, minutes)
+    last = bucket
+    for start, end in sched.periods:
+        for minute in range(max(start, bucket), min(end, bucket + minutes)):
+            if starts[minute] == bucket:
+                last = max(last, minute)
+    return last

@@ -1,10 +1,20 @@
 """Cleaned ticks and the ``TickCleaner`` that makes them from CTP DepthMarketData fields.
 
 Cleaning, per symbol: exact timestamps (see ``ctp_quotes``), absent prices
-(DBL_MAX or 0) as None, cumulative Volume/Turnover turned into per-tick deltas
-that restart with each trading day, exact duplicates and ticks that go back in
-time dropped (counted by reason in ``.dropped``), and a ``seq`` that orders
-ticks sharing one timestamp (CZCE stamps whole seconds).
+(DBL_MAX or 0) as None, ticks outside the product's sessions dropped (call-auction
+and closing ticks are inside: see ``sessions``), cumulative Volume/Turnover turned
+into per-tick deltas that restart with each trading day, exact duplicates and
+ticks that go back in time dropped, and a ``seq`` that orders ticks sharing one
+timestamp (CZCE stamps whole seconds). Every drop is counted by reason in
+``.dropped`` (the daemon logs the counts with its stats, the import prints them):
+``malformed``, ``outside_session``, ``out_of_order``, ``duplicate``, ``volume_went_back``.
+
+Volume baseline: a trading day's first tick counts in full (it carries the call
+auction's volume) when it falls in the day's first bar, or when the symbol's
+previous tick was of an earlier trading day. The first tick seen of a symbol in
+the middle of a day is only the baseline (delta 0): its cumulative volume belongs
+to bars that were never seen. A delta is never floored: a cumulative volume that
+goes back within one trading day drops the tick instead.
 """
 from __future__ import annotations
 
@@ -15,7 +25,8 @@ from datetime import date, datetime
 from typing import Any
 
 from shared.domain.ctp_quotes import Quote, parse_quote
-from shared.domain.instruments import Exchange
+from shared.domain.instruments import Exchange, product_of
+from shared.domain.sessions import OUTSIDE, bar_minute, schedule, session_minute_of, trading_day
 from shared.errors import InvalidInput
 
 
@@ -69,8 +80,8 @@ class _SymbolState:
 class TickCleaner:
     """Stateful cleaner for any number of symbols; feed each symbol's ticks in arrival order.
 
-    ``joined_mid_day``: the feed started during a trading day, so a symbol's first
-    tick carries the day's volume so far; its delta is then 0 instead of its Volume.
+    ``joined_mid_day``: treat every symbol's first tick as a baseline (delta 0), even
+    in the day's first bar (a recording that starts just after the open).
     ``exchanges``: symbol -> exchange for feeds whose ExchangeID is empty.
     """
 
@@ -95,6 +106,10 @@ class TickCleaner:
 
     def accept(self, quote: Quote) -> Tick | None:
         """Clean a parsed quote against the symbol's previous ticks."""
+        bar = _bar_minute(quote)
+        if bar == OUTSIDE:
+            self.dropped["outside_session"] += 1
+            return None
         state = self._state.get(quote.symbol)
         if state is not None:
             if quote.ts_ms < state.ts_ms:
@@ -112,7 +127,8 @@ class TickCleaner:
             assert state is not None
             volume = quote.cum_volume - state.cum_volume
             turnover = _delta(quote.cum_turnover, state.cum_turnover)
-        elif state is None and self._joined_mid_day:
+        elif state is None and (self._joined_mid_day or bar != schedule(
+                product_of(quote.symbol), quote.trading_day, quote.exchange).open):
             volume, turnover = 0, (0.0 if quote.cum_turnover is not None else None)
         else:  # a trading day's first tick is its own delta (the call auction's trade)
             volume, turnover = quote.cum_volume, quote.cum_turnover
@@ -133,6 +149,15 @@ class TickCleaner:
             open_interest=quote.open_interest, bid_price1=quote.bid_price1, bid_volume1=quote.bid_volume1,
             ask_price1=quote.ask_price1, ask_volume1=quote.ask_volume1,
         )
+
+
+def _bar_minute(quote: Quote) -> int:
+    """The session minute of the bar the quote joins, or OUTSIDE (also for a ts not in its trading day)."""
+    ts = quote.ts
+    if trading_day(ts) != quote.trading_day:
+        return OUTSIDE
+    sched = schedule(product_of(quote.symbol), quote.trading_day, quote.exchange)
+    return bar_minute(sched, session_minute_of(ts.hour, ts.minute), ts.second * 1000 + ts.microsecond // 1000)
 
 
 def _delta(current: float | None, previous: float | None) -> float | None:

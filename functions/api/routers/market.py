@@ -1,23 +1,25 @@
 """K-lines: bars of any period from the stored 1-minute bars, with indicators."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.api.deps import DbDep
+from functions.api.deps import DbDep, RedisDep
 from functions.api.errors import error_responses
 from functions.api.klines import kline_rows, minutes_needed, parse_indicator_names
-from functions.api.time_range import parse_range
-from shared.adapters.pg_bar_ranges import start_of_latest
+from functions.api.time_range import parse_bound, parse_range
+from shared.adapters import kline_cache
+from shared.adapters.pg_bar_ranges import has_bars_before, start_of_latest, window_version
 from shared.adapters.pg_bars import PgBarStore
-from shared.errors import UnknownInstrument
+from shared.errors import InvalidInput, UnknownInstrument
 
 router = APIRouter(prefix="/market", tags=["market"])
 
 SYMBOL_PATTERN = r"^[A-Za-z0-9_.\-]{1,32}$"
-Period = Literal["1m", "5m", "15m", "1h", "1d"]  # shared.domain.bars.PERIODS (a test keeps them equal)
+Period = Literal["1m", "5m", "15m", "30m", "1h", "1d", "1w"]  # shared.domain.bars.PERIODS (a test keeps them equal)
 
 
 class Kline(BaseModel):
@@ -40,41 +42,80 @@ class Klines(BaseModel):
     symbol: str
     period: Period
     bars: list[Kline] = Field(description="oldest first")
+    next_before: str | None = Field(
+        default=None, description="more (older) bars exist in the range: pass this as `before` for the previous "
+                                  "page; null on the first page of the range")
 
 
 @router.get(
     "/klines", response_model=Klines, summary="K-line bars with indicators",
     description=(
-        "Bars of `period` built from stored 1-minute bars (daily bars by trading day, the night session "
-        "of the evening before included), oldest first: the LAST `limit` bars of the range. Indicators are "
-        "computed over the whole range before the cut, so their warm-up lies before the first returned bar. "
+        "Bars of `period` built from stored 1-minute bars, oldest first: the LAST `limit` bars of the range. "
+        "n-minute and hour bars are aligned to each session's start (copper 1h: 21:00 ... 09:00 10:00 11:00 "
+        "13:30 14:30; 11:00 holds 11:00-11:29), daily bars are by trading day (the night session of the "
+        "evening before included), weekly bars by the ISO week of the trading day. Indicators are computed "
+        "over the whole range before the cut, so their warm-up lies before the first returned bar. "
         "`start`/`end` (inclusive) take an ISO date, meaning a trading day, or an ISO datetime "
-        "(Asia/Shanghai when it has no offset). Without `start` the range reaches back far enough for "
-        "`limit` bars plus 400 bars of warm-up (MACD and RSI then equal their full-history values to "
-        "about 1e-12). 404 for an unknown symbol, 400 for any bad parameter."),
+        "(Asia/Shanghai when it has no offset). Paging: `before` (an ISO datetime, usually the previous "
+        "page's `next_before`) returns the bars that start before it. Without `start` the range reaches back "
+        "far enough for `limit` bars plus 400 bars of warm-up (MACD and RSI then equal their full-history "
+        "values to about 1e-12). Answers are cached in Redis, keyed by the stored data they were built "
+        "from. 404 for an unknown symbol, 400 for any bad parameter."),
     responses=error_responses(400, 404, 503),
 )
 def get_klines(
     conn: DbDep,
+    cache: RedisDep,
     symbol: Annotated[str, Query(
         pattern=SYMBOL_PATTERN, description="contract code, e.g. `cu_main`, `cu1801`")],
     period: Annotated[Period, Query(description="bar period")] = "1m",
     start: Annotated[str | None, Query(description="first trading day (`2021-01-05`) or instant")] = None,
     end: Annotated[str | None, Query(description="last trading day or instant; not before start")] = None,
     limit: Annotated[int, Query(ge=1, le=5000, description="at most this many bars, the latest of the range")] = 500,
+    before: Annotated[str | None, Query(
+        description="only bars starting before this instant (the previous page's `next_before`)")] = None,
     indicators: Annotated[str | None, Query(
         description="comma list: `ma` (ma5 ma10 ma20 ma60), `macd` (macd macd_signal macd_hist), `rsi` (rsi14)",
         examples=["ma,macd"])] = None,
 ) -> Klines:
     bar_range = parse_range(start, end)
+    cursor = _parse_before(before)
     names = parse_indicator_names(indicators)
     store = PgBarStore(conn)
     if not store.has_instrument(symbol):
         raise UnknownInstrument(symbol)
     lo, hi = bar_range.fetch_window()
+    if cursor is not None:
+        last = cursor - timedelta(microseconds=1)
+        hi = last if hi is None else min(hi, last)
     if lo is None:
         # no start: the range is recent history long enough for limit bars plus their warm-up
         lo = start_of_latest(conn, symbol, minutes_needed(period, limit), hi)
+    query = {"period": period, "start": start, "end": end, "limit": limit, "before": before, "indicators": names}
+    key = kline_cache.cache_key(symbol, query, window_version(conn, symbol, lo, hi))
+    cached = kline_cache.get(cache, key)
+    if cached is not None:
+        return Klines.model_validate(cached)
     minute = store.minute_bars(symbol, lo, hi)
     minute = minute[bar_range.mask(minute)]
-    return Klines(symbol=symbol, period=period, bars=kline_rows(minute, period, names, limit))
+    rows = kline_rows(minute, period, names, limit, symbol)
+    next_before = None
+    if rows:
+        first = datetime.fromisoformat(rows[0]["ts"])
+        range_start = bar_range.start
+        if has_bars_before(conn, symbol, first, range_start.instant if range_start else None,
+                           range_start.day if range_start else None):
+            next_before = rows[0]["ts"]
+    answer = Klines(symbol=symbol, period=period, bars=rows, next_before=next_before)
+    kline_cache.put(cache, key, answer.model_dump(mode="json"))
+    return answer
+
+
+def _parse_before(text: str | None) -> datetime | None:
+    bound = parse_bound(text, "before")
+    if bound is None:
+        return None
+    if bound.instant is None:
+        raise InvalidInput(f"before {text!r} must be an ISO datetime such as 2021-01-05T09:30:00+08:00",
+                           [{"field": "query.before", "message": "expected an ISO datetime"}])
+    return bound.instant

@@ -53,12 +53,13 @@ def test_copper_import_is_fast_and_idempotent(db: psycopg.Connection) -> None:
 
 def test_tick_import_cleans_and_is_idempotent(db: psycopg.Connection) -> None:
     first = import_ticks(db, TICKS, progress=False)
-    assert (first.read, first.added, first.skipped, first.malformed) == (181_672, 181_665, 0, [])
-    assert dict(first.dropped) == {"duplicate": 7}
+    assert (first.read, first.added, first.skipped, first.malformed) == (181_672, 181_660, 0, [])
+    # data README: exact duplicates; post-close snapshots (cu, rb 15:22:06; i 15:00:25; IF 15:24:25, 15:27:51)
+    assert dict(first.dropped) == {"duplicate": 7, "outside_session": 5}
     assert sorted(first.instruments_created) == ["IF1711", "MA801", "cu1801", "i1801", "rb1805"]
     counts = dict(db.execute("SELECT symbol, count(*) FROM ticks GROUP BY symbol").fetchall())
-    assert counts == {"cu1801": 39_261 - 2, "rb1805": 41_298 - 2, "i1801": 42_649 - 1, "MA801": 41_171 - 2,
-                      "IF1711": 17_293}
+    assert counts == {"cu1801": 39_261 - 3, "rb1805": 41_298 - 3, "i1801": 42_649 - 2, "MA801": 41_171 - 2,
+                      "IF1711": 17_293 - 2}
     specs = db.execute("SELECT symbol, exchange, multiplier, price_tick FROM instruments ORDER BY symbol").fetchall()
     assert specs == [("IF1711", "CFFEX", 300.0, 0.2), ("MA801", "CZCE", 10.0, 1.0), ("cu1801", "SHFE", 5.0, 10.0),
                      ("i1801", "DCE", 100.0, 0.5), ("rb1805", "SHFE", 10.0, 1.0)]
@@ -68,7 +69,7 @@ def test_tick_import_cleans_and_is_idempotent(db: psycopg.Connection) -> None:
         datetime(2017, 11, 10, 20, 59, 0, 500000, tzinfo=SH), datetime(2017, 11, 11, 1, 0, 0, 500000, tzinfo=SH))
     assert db.execute("SELECT DISTINCT trading_day FROM ticks").fetchall() == [(date(2017, 11, 13),)]
     second = import_ticks(db, TICKS, progress=False)
-    assert (second.added, second.skipped) == (0, 181_665)
+    assert (second.added, second.skipped) == (0, 181_660)
 
 
 def test_malformed_bar_rows_are_reported_and_the_rest_loads(db: psycopg.Connection, tmp_path: Path) -> None:

@@ -68,7 +68,7 @@ def test_insert_ticks_counts_new_rows_only(db: psycopg.Connection) -> None:
     with gzip.open(DATA / "ticks_ctp_5_contracts_20171113.csv.gz", "rt", newline="") as f:
         rows = [r for r in csv.DictReader(f) if r["InstrumentID"] == "i1801"]
     ticks = [t for t in map(cleaner.clean, rows) if t is not None]
-    assert len(ticks) == 42_649 - 1  # one exact duplicate (data/README.md)
+    assert len(ticks) == 42_649 - 2  # one exact duplicate, one post-close snapshot at 15:00:25 (data/README.md)
     ensure_instrument(db, "i1801", "DCE")
     assert insert_ticks(db, ticks[:1000]) == 1000
     assert insert_ticks(db, ticks) == len(ticks) - 1000

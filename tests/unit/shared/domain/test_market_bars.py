@@ -25,7 +25,7 @@ def ohlcv(row: dict[str, object]) -> tuple[object, ...]:
 
 
 def test_periods() -> None:
-    assert PERIODS == ("1m", "5m", "15m", "1h", "1d")
+    assert PERIODS == ("1m", "5m", "15m", "30m", "1h", "1d", "1w")
 
 
 def test_5m_first_bar_of_the_sample() -> None:
@@ -43,10 +43,27 @@ def test_5m_night_bar_belongs_to_the_next_trading_day() -> None:
     assert row["trading_day"] == date(2021, 1, 5)
 
 
-def test_1h_bucket_holds_the_afternoon_half_hour() -> None:
-    # 13:30..13:59 of 2021-01-05: 30 bars, open 58040, high 58170, low 58000, close 58160, volume 7030
-    assert ohlcv(row_at(resample(copper(), "1h"), datetime(2021, 1, 5, 13, 0, tzinfo=SH))) == (
-        58040.0, 58170.0, 58000.0, 58160.0, 7030)
+def test_1h_bars_are_aligned_to_the_session_start() -> None:
+    # the afternoon session opens at 13:30, so the hour bar is 13:30..14:29 (60 rows):
+    # open 58040, high 58210, low 57990, close 58020, volume 12156; nothing is stamped 13:00
+    hourly = resample(copper(), "1h")
+    assert ohlcv(row_at(hourly, datetime(2021, 1, 5, 13, 30, tzinfo=SH))) == (58040.0, 58210.0, 57990.0, 58020.0, 12156)
+    assert not (hourly["ts"].dt.strftime("%H:%M") == "13:00").any()
+    # the 11:00 bar ends with the morning session: rows 11:00..11:29 (30), volume 3912
+    assert ohlcv(row_at(hourly, datetime(2021, 1, 5, 11, 0, tzinfo=SH))) == (57980.0, 58060.0, 57970.0, 58020.0, 3912)
+    # the 10:00 bar holds 10:00..10:14 and 10:30..10:59, 45 rows (the break is inside the morning session)
+    assert ohlcv(row_at(hourly, datetime(2021, 1, 5, 10, 0, tzinfo=SH))) == (58010.0, 58160.0, 57940.0, 57970.0, 9485)
+    assert set(hourly["ts"].dt.strftime("%H:%M")) == {
+        "21:00", "22:00", "23:00", "00:00", "09:00", "10:00", "11:00", "13:30", "14:30"}
+
+
+def test_weekly_bar_holds_monday_to_friday_trading_days() -> None:
+    # trading days 2021-01-04..08: 225 + 4 * 465 = 2085 rows; Friday night 01-08 belongs to the next week
+    weekly = resample(copper(), "1w")
+    first = weekly.iloc[0]
+    assert first["ts"] == pd.Timestamp(datetime(2021, 1, 4, 9, 0, tzinfo=SH))
+    assert ohlcv(first.to_dict()) == (57750.0, 60680.0, 57680.0, 60310.0, 567507)
+    assert weekly.iloc[1]["ts"] == pd.Timestamp(datetime(2021, 1, 8, 21, 0, tzinfo=SH))
 
 
 def test_daily_bar_of_a_real_trading_day_starts_with_the_night_before() -> None:

@@ -1,41 +1,158 @@
-"""The session table: which bar an auction, break or closing tick belongs to."""
+"""Trading calendar, session table and trading day: values from the exchanges' published hours and the data."""
 from __future__ import annotations
 
-from datetime import date
+import gzip
+from datetime import UTC, date, datetime
 
+import pandas as pd
 import pytest
+from market_samples import COPPER, SH
 
-from shared.domain.sessions import bar_offsets, session_minute, trading_periods
+from shared.domain.calendar import (
+    is_trading_day, next_trading_day, night_session_allowed, previous_trading_day, trading_days,
+)
+from shared.domain.sessions import (
+    OUTSIDE, bar_minute, bucket_last_minute, bucket_starts, is_trading_time, schedule, session_minute,
+    session_start_of, trading_day, trading_periods,
+)
 
 NOV_2017 = date(2017, 11, 13)
 
 
-def offset(product: str, hhmm: str, day: date = NOV_2017) -> int:
-    return int(bar_offsets(product, day)[session_minute(hhmm)])
+def hhmm(minute: int) -> str:
+    clock = (minute + 18 * 60) % 1440
+    return f"{clock // 60:02d}:{clock % 60:02d}"
 
 
-@pytest.mark.parametrize(("product", "hhmm", "minutes"), [
-    ("cu", "20:59", 1),     # night call auction -> 21:00
-    ("IF", "09:29", 1),     # CFFEX auction -> 09:30
-    ("cu", "01:00", -1),    # closing snapshot of cu's night -> 00:59
-    ("rb", "23:00", -1),    # rb's night ends at 23:00 -> 22:59
-    ("i", "23:00", 0),      # i still trades at 23:00 in 2017
-    ("i", "23:30", -1),
-    ("cu", "10:15", -1),    # the morning break starts -> 10:14
-    ("cu", "11:30", -1),
-    ("IF", "11:30", -1),
-    ("cu", "15:22", -23),   # post-close snapshot -> 14:59
-    ("IF", "15:27", -28),
-    ("cu", "13:30", 0),     # afternoon opening is no auction
+def joins(product: str, clock: str, day: date = NOV_2017, ms: int = 0) -> str | None:
+    target = bar_minute(schedule(product, day), session_minute(clock), ms)
+    return None if target == OUTSIDE else hhmm(target)
+
+
+@pytest.mark.parametrize(("product", "clock", "ms", "expected"), [
+    ("cu", "20:59", 500, "21:00"),    # night call auction -> the first bar
+    ("cu", "20:55", 0, "21:00"),
+    ("cu", "20:54", 0, None),         # before the auction
+    ("IF", "09:29", 400, "09:30"),    # CFFEX index auction since 2016
+    ("T", "09:14", 0, "09:15"),       # bond futures opened 09:15 until 2020-07-17
+    ("cu", "08:59", 0, None),         # a day with a night session has no 08:59 auction
+    ("cu", "01:00", 500, "00:59"),    # cu's closing snapshot
+    ("cu", "01:00", 1000, None),
+    ("rb", "23:00", 0, "22:59"),      # rb's night ends at 23:00
+    ("i", "23:00", 0, "23:00"),       # i still trades at 23:00 in 2017 (night to 23:30)
+    ("i", "23:30", 0, "23:29"),
+    ("cu", "10:15", 0, "10:14"),      # the morning break starts
+    ("cu", "10:20", 0, None),
+    ("cu", "15:00", 500, "14:59"),
+    ("cu", "15:22", 0, None),         # post-close settlement snapshot
+    ("IF", "15:27", 0, None),
+    ("T", "15:14", 0, "15:14"),       # bonds trade until 15:15
+    ("cu", "13:30", 0, "13:30"),      # the afternoon open is no auction
+    ("cu", "13:29", 0, None),
 ])
-def test_bar_offsets(product: str, hhmm: str, minutes: int) -> None:
-    assert offset(product, hhmm) == minutes
+def test_which_bar_a_tick_joins(product: str, clock: str, ms: int, expected: str | None) -> None:
+    assert joins(product, clock, ms=ms) == expected
 
 
-def test_dce_night_end_moved_to_2300_in_2019() -> None:
-    assert offset("i", "23:00", date(2019, 4, 1)) == -1
-    assert trading_periods("i", date(2019, 3, 29))[0] == (session_minute("21:00"), session_minute("23:30"))
-    assert trading_periods("i", date(2019, 4, 1))[0] == (session_minute("21:00"), session_minute("23:00"))
+def test_day_without_night_session_opens_with_the_day_auction() -> None:
+    # 2021-01-04 follows New Year: no night session, so 08:59 is the auction of the 09:00 bar
+    assert joins("cu", "08:59", date(2021, 1, 4)) == "09:00"
+    assert joins("cu", "21:30", date(2021, 1, 4)) is None
+
+
+@pytest.mark.parametrize(("product", "day", "minutes"), [
+    ("cu", date(2021, 1, 5), 465),    # data README: 465 bars on a full copper day
+    ("cu", date(2021, 1, 4), 225),    # first day after a holiday: day session only
+    ("au", date(2019, 4, 10), 555),
+    ("sc", date(2024, 1, 8), 555),
+    ("rb", date(2019, 8, 2), 345),
+    ("m", date(2019, 7, 9), 345),
+    ("i", NOV_2017, 375),             # DCE night to 23:30 in 2017
+    ("i", date(2019, 3, 29), 375),
+    ("i", date(2019, 4, 1), 345),     # night of Fri 2019-03-29 ends at 23:00
+    ("MA", date(2019, 12, 12), 375),
+    ("MA", date(2019, 12, 13), 345),
+    ("IF", date(2015, 12, 31), 270),  # 09:15-11:30, 13:00-15:15
+    ("IF", date(2016, 1, 4), 240),
+    ("T", date(2020, 7, 17), 270),
+    ("T", date(2020, 7, 20), 255),    # 09:30-11:30, 13:00-15:15
+    ("si", date(2024, 1, 8), 225),    # GFEX: no night session
+    ("jd", date(2024, 1, 8), 225),
+    ("AP", date(2024, 1, 8), 225),
+    ("rb", date(2020, 3, 2), 225),    # night trading suspended (COVID) 2020-02-03 .. 2020-05-06
+    ("rb", date(2020, 5, 7), 345),
+])
+def test_minutes_per_trading_day(product: str, day: date, minutes: int) -> None:
+    assert sum(end - start for start, end in trading_periods(product, day)) == minutes
+
+
+@pytest.mark.parametrize(("ts", "expected"), [
+    (datetime(2024, 1, 5, 10, 0, tzinfo=SH), date(2024, 1, 5)),
+    (datetime(2024, 1, 5, 15, 0, 0, 500000, tzinfo=SH), date(2024, 1, 5)),
+    (datetime(2024, 1, 4, 21, 5, tzinfo=SH), date(2024, 1, 5)),    # Thursday night
+    (datetime(2024, 1, 5, 21, 5, tzinfo=SH), date(2024, 1, 8)),    # Friday night -> Monday
+    (datetime(2024, 1, 6, 0, 30, tzinfo=SH), date(2024, 1, 8)),    # past midnight, Saturday
+    (datetime(2024, 1, 6, 2, 29, tzinfo=SH), date(2024, 1, 8)),
+    (datetime(2024, 1, 5, 5, 5, tzinfo=SH), date(2024, 1, 5)),     # Friday 05:05 is still Thursday's night
+    # eve of the Spring Festival 2024 (exchanges closed Feb 9-16): the next trading day is Feb 19
+    (datetime(2024, 2, 8, 21, 30, tzinfo=SH), date(2024, 2, 19)),
+    (datetime(2024, 2, 10, 10, 0, tzinfo=SH), date(2024, 2, 19)),  # a holiday
+    (datetime(2023, 11, 29, 17, 4, 31, tzinfo=SH), date(2023, 11, 29)),
+    (datetime(2024, 1, 5, 13, 5, tzinfo=UTC), date(2024, 1, 8)),  # 21:05 Shanghai time given in UTC
+])
+def test_trading_day(ts: datetime, expected: date) -> None:
+    assert trading_day(ts, "rb") == expected
+
+
+def test_no_night_session_on_the_eve_of_a_holiday() -> None:
+    assert not night_session_allowed(date(2024, 2, 19))   # Thu 2024-02-08 evening: holiday next
+    assert night_session_allowed(date(2024, 1, 8))        # Friday night -> Monday
+    assert schedule("cu", date(2024, 2, 19)).open == session_minute("09:00")
+    assert not is_trading_time(datetime(2024, 2, 8, 21, 30, tzinfo=SH), "cu")
+    assert is_trading_time(datetime(2024, 2, 7, 21, 30, tzinfo=SH), "cu")
+
+
+def test_calendar_steps_over_weekends_and_holidays() -> None:
+    assert next_trading_day(date(2024, 1, 5)) == date(2024, 1, 8)
+    assert next_trading_day(date(2024, 2, 8)) == date(2024, 2, 19)
+    assert previous_trading_day(date(2024, 2, 19)) == date(2024, 2, 8)
+    assert previous_trading_day(date(2021, 1, 4)) == date(2020, 12, 31)
+    assert not is_trading_day(date(2024, 10, 1)) and is_trading_day(date(2024, 10, 8))
+
+
+def test_calendar_matches_the_copper_sample() -> None:
+    with gzip.open(COPPER, "rt") as f:
+        frame = pd.read_csv(f, dtype={"trading_day": str}, usecols=["datetime", "trading_day"])
+    days = sorted({date(int(d[:4]), int(d[4:6]), int(d[6:])) for d in frame["trading_day"]})
+    assert trading_days(date(2021, 1, 4), date(2022, 2, 17)) == days  # 271 days
+    night = frame[frame["datetime"].str[11:13].astype(int).isin([21, 22, 23, 0])]
+    with_night = {date(int(d[:4]), int(d[4:6]), int(d[6:])) for d in night["trading_day"]}
+    without = [d for d in days if d not in with_night]
+    # data README: the 9 days without a night session, each the first day after a holiday
+    assert without == [date(2021, 1, 4), date(2021, 2, 18), date(2021, 4, 6), date(2021, 5, 6),
+                       date(2021, 6, 15), date(2021, 9, 22), date(2021, 10, 8), date(2022, 1, 4),
+                       date(2022, 2, 7)]
+    assert [d for d in days if night_session_allowed(d)] == sorted(with_night)
+
+
+def test_session_aligned_hour_buckets() -> None:
+    cu = schedule("cu", date(2021, 1, 5))
+    starts = bucket_starts(cu, 60)
+    minutes = [m for start, end in cu.periods for m in range(start, end)]
+    assert sorted({hhmm(int(starts[m])) for m in minutes}, key=session_minute) == [
+        "21:00", "22:00", "23:00", "00:00", "09:00", "10:00", "11:00", "13:30", "14:30"]
+    assert hhmm(int(starts[session_minute("10:45")])) == "10:00"
+    assert hhmm(bucket_last_minute(cu, 60, session_minute("11:00"))) == "11:29"
+    assert hhmm(bucket_last_minute(cu, 60, session_minute("10:00"))) == "10:59"
+    ifx = schedule("IF", date(2021, 1, 5))
+    assert sorted({hhmm(int(bucket_starts(ifx, 60)[m])) for s, e in ifx.periods for m in range(s, e)}) == [
+        "09:30", "10:30", "13:00", "14:00"]
+
+
+def test_session_start_of() -> None:
+    assert session_start_of(datetime(2021, 1, 5, 10, 40, tzinfo=SH), "cu") == datetime(2021, 1, 5, 9, 0, tzinfo=SH)
+    assert session_start_of(datetime(2021, 1, 5, 0, 40, tzinfo=SH), "cu") == datetime(2021, 1, 4, 21, 0, tzinfo=SH)
+    assert session_start_of(datetime(2021, 1, 5, 12, 0, tzinfo=SH), "cu") is None
 
 
 def test_session_minutes_run_through_midnight() -> None:

@@ -72,12 +72,13 @@ def test_same_timestamp_gets_increasing_seq() -> None:
 
 def test_cumulative_volume_and_turnover_become_deltas_reset_each_trading_day() -> None:
     cleaner = TickCleaner()
+    # the first tick seen is at 09:00 of a day that opened with its night session: only a baseline
     day1 = cleaner.clean(ctp(Volume=100, Turnover=46100.0))
     later = cleaner.clean(ctp(UpdateTime="14:59:59", Volume=130, Turnover=59960.0))
     next_day = cleaner.clean(ctp(TradingDay="20171114", ActionDay="20171113", UpdateTime="21:00:00",
                                  UpdateMillisec=0, Volume=7, Turnover=3227.0))
     assert [(t.volume, t.turnover, t.cum_volume) for t in (day1, later, next_day) if t] == [
-        (100, 46100.0, 100), (30, 13860.0, 130), (7, 3227.0, 7)]
+        (0, 0.0, 100), (30, 13860.0, 130), (7, 3227.0, 7)]
     assert next_day is not None and next_day.ts == datetime(2017, 11, 13, 21, tzinfo=SH)
 
 
@@ -133,7 +134,7 @@ def test_to_json() -> None:
     assert tick is not None
     assert tick.to_json() == {
         "symbol": "i1801", "ts": "2017-11-13T09:00:00.005+08:00", "seq": 0, "trading_day": "2017-11-13",
-        "last_price": 461.0, "volume": 1098120, "cum_volume": 1098120, "turnover": None,
+        "last_price": 461.0, "volume": 0, "cum_volume": 1098120, "turnover": None,
         "open_interest": 1420530.0, "bid_price1": 461.0, "bid_volume1": 3026, "ask_price1": 461.5,
         "ask_volume1": 1500,
     }
@@ -141,9 +142,10 @@ def test_to_json() -> None:
 
 def test_real_sample_cleaning() -> None:
     ticks, dropped = real_ticks()
-    # data/README.md: 181,672 rows with 2 + 2 + 1 + 2 exact duplicates (cu, rb, i, MA)
-    assert dropped == Counter({"duplicate": 7})
-    assert len(ticks) == 181_672 - 7
+    # data/README.md: 181,672 rows with 2 + 2 + 1 + 2 exact duplicates (cu, rb, i, MA); post-close
+    # snapshots outside the sessions: cu and rb at 15:22:06, i at 15:00:25, IF at 15:24:25 and 15:27:51
+    assert dropped == Counter({"duplicate": 7, "outside_session": 5})
+    assert len(ticks) == 181_672 - 12
     by_symbol: dict[str, list[Tick]] = {}
     for tick in ticks:
         by_symbol.setdefault(tick.symbol, []).append(tick)

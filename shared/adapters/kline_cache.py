@@ -1,0 +1,43 @@
+"""K-line responses cached in Redis as JSON (never pickle: unpickling runs code for whoever can write the key).
+
+The key names the query AND the data it was built from: the number of stored
+1-minute bars in the fetched window and the latest one's ts (``pg_bar_ranges.
+window_version``). Bars are insert-only (``ON CONFLICT DO NOTHING``), so a
+new or back-filled minute bar changes the key and a cached answer is never
+stale; entries expire after ``TTL_S``. Redis being away only costs the cache:
+the query is answered from PostgreSQL and the failure is logged.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Any
+
+import redis
+
+TTL_S = 3600
+PREFIX = "klines:v1:"
+log = logging.getLogger(__name__)
+
+
+def cache_key(symbol: str, query: dict[str, Any], version: tuple[int, str | None]) -> str:
+    """``klines:v1:<symbol>:<hash of the query and the data version>``."""
+    text = json.dumps({"q": query, "v": list(version)}, sort_keys=True, default=str)
+    return f"{PREFIX}{symbol}:{hashlib.sha256(text.encode()).hexdigest()[:32]}"
+
+
+def get(client: redis.Redis, key: str) -> Any | None:
+    try:
+        text = client.get(key)
+    except redis.RedisError as exc:
+        log.warning("kline cache read failed: %s", exc)
+        return None
+    return None if text is None else json.loads(text)
+
+
+def put(client: redis.Redis, key: str, value: Any, ttl_s: int = TTL_S) -> None:
+    try:
+        client.set(key, json.dumps(value, separators=(",", ":")), ex=ttl_s)
+    except redis.RedisError as exc:
+        log.warning("kline cache write failed: %s", exc)
