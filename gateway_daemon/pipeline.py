@@ -36,6 +36,7 @@ class Pipeline:
             ticks: list[Tick] = []
             bars: list[Bar] = []
             done = False
+            clock = None  # the market's clock: the newest exchange time seen in this batch (and pass)
             for item in await feed.get_batch():
                 if item is END_OF_SOURCE:
                     done = True
@@ -44,11 +45,17 @@ class Pipeline:
                     # the data ended, so the bars still open are complete; a new pass starts clean
                     bars.extend(self._builder.flush())
                     self._restart()
+                    clock = None
                     continue
                 tick = self._clean(item)  # type: ignore[arg-type]
                 if tick is not None:
                     ticks.append(tick)
                     bars.extend(self._builder.on_tick(tick))
+                    clock = tick.ts if clock is None else max(clock, tick.ts)
+            if clock is not None:
+                # the clock finishes other symbols' bars whose minute or session has ended
+                # (a 10:14 bar at 10:15:01, not when trading resumes at 10:30)
+                bars.extend(self._builder.on_time(clock))
             await self._emit(ticks, bars)
             if done:
                 return
