@@ -14,3 +14,7 @@ from numba import njit
 
 CACHE = bool(os.environ.get("NUMBA_CACHE_DIR")) or os.access(Path(__file__).parent, os.W_OK)
 jit = functools.partial(njit, cache=CACHE)
+
+# Indicator kernels: float division by zero gives inf/NaN as in C (TA-Lib) instead of numba's
+# Python-style check on every division; fastmath stays off so the arithmetic is TA-Lib's, in its order.
+kernel = functools.partial(njit, cache=CACHE, error_model="numpy")

@@ -1,4 +1,4 @@
-"""Simple and exponential moving averages, single pass, with TA-Lib's conventions.
+"""Simple, exponential and weighted moving averages, single pass, with TA-Lib's conventions.
 
 TA-Lib's SMA keeps a running sum (add the new value, subtract the one leaving);
 its EMA is seeded with the SMA of the first ``period`` values and then
@@ -6,14 +6,18 @@ its EMA is seeded with the SMA of the first ``period`` values and then
 order of operations, so the values are equal to TA-Lib's, not merely close.
 Leading NaNs are skipped as the TA-Lib Python wrapper does; the first
 ``period - 1`` outputs after them are NaN (the warm-up).
+
+``*_into`` kernels write every element of a preallocated ``out`` (NaN warm-up
+included), so callers allocate once with numpy and fused code can reuse them.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from shared.indicators._jit import jit
+from shared.indicators._jit import kernel
 
-@jit
+
+@kernel
 def first_valid(values: np.ndarray) -> int:
     """Index of the first non-NaN value (len(values) when there is none)."""
     for i in range(values.shape[0]):
@@ -22,14 +26,31 @@ def first_valid(values: np.ndarray) -> int:
     return values.shape[0]
 
 
-@jit
-def sma(values: np.ndarray, period: int) -> np.ndarray:
-    """Simple moving average over ``period`` values."""
+@kernel
+def first_valid3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> int:
+    """Index of the first bar where none of the three inputs is NaN (TA-Lib's wrapper rule)."""
+    for i in range(a.shape[0]):
+        if not (np.isnan(a[i]) or np.isnan(b[i]) or np.isnan(c[i])):
+            return i
+    return a.shape[0]
+
+
+@kernel
+def fill_nan(out: np.ndarray, stop: int) -> None:
+    """out[:stop] = NaN (the warm-up), clipped to the array."""
+    for i in range(min(stop, out.shape[0])):
+        out[i] = np.nan
+
+
+@kernel
+def sma_into(values: np.ndarray, period: int, out: np.ndarray) -> None:
+    """Simple moving average over ``period`` values, written into ``out``."""
     n = values.shape[0]
-    out = np.full(n, np.nan)
     begin = first_valid(values)
     if period < 1 or n - begin < period:
-        return out
+        fill_nan(out, n)
+        return
+    fill_nan(out, begin + period - 1)
     total = 0.0
     for i in range(begin, begin + period - 1):
         total += values[i]
@@ -40,12 +61,11 @@ def sma(values: np.ndarray, period: int) -> np.ndarray:
         total -= values[trailing]
         trailing += 1
         out[i] = window / period
-    return out
 
 
-@jit
+@kernel
 def ema_from(values: np.ndarray, period: int, seed_start: int, out: np.ndarray) -> None:
-    """EMA seeded with the mean of values[seed_start : seed_start + period], written into ``out``."""
+    """EMA seeded with the mean of values[seed_start : seed_start + period], written into out[seed_start + period - 1:]."""
     n = values.shape[0]
     if period < 1 or n - seed_start < period:
         return
@@ -60,9 +80,101 @@ def ema_from(values: np.ndarray, period: int, seed_start: int, out: np.ndarray) 
         out[i] = current
 
 
-@jit
-def ema(values: np.ndarray, period: int) -> np.ndarray:
-    """Exponential moving average, alpha = 2 / (period + 1), seeded with the first SMA."""
-    out = np.full(values.shape[0], np.nan)
-    ema_from(values, period, first_valid(values), out)
+@kernel
+def ema_into(values: np.ndarray, period: int, out: np.ndarray) -> None:
+    """TA-Lib's EMA (seeded with the first SMA), NaN warm-up included, written into ``out``."""
+    n = values.shape[0]
+    begin = first_valid(values)
+    if period < 1 or n - begin < period:
+        fill_nan(out, n)
+        return
+    fill_nan(out, begin + period - 1)
+    ema_from(values, period, begin, out)
+
+
+@kernel
+def ema_cn_into(values: np.ndarray, period: int, out: np.ndarray) -> None:
+    """Charting-software EMA: seeded with the first value, so defined from the first bar."""
+    n = values.shape[0]
+    begin = first_valid(values)
+    fill_nan(out, begin)
+    if begin >= n:
+        return
+    k = 2.0 / (period + 1)
+    current = values[begin]
+    out[begin] = current
+    for i in range(begin + 1, n):
+        current = (values[i] - current) * k + current
+        out[i] = current
+
+
+@kernel
+def wma_into(values: np.ndarray, period: int, out: np.ndarray) -> None:
+    """Linearly weighted moving average (newest weight ``period``), TA-Lib's running sums."""
+    n = values.shape[0]
+    begin = first_valid(values)
+    if period < 1 or n - begin < period:
+        fill_nan(out, n)
+        return
+    fill_nan(out, begin + period - 1)
+    divider = (period * (period + 1)) >> 1
+    weighted = 0.0  # sum of weight * value over the window
+    plain = 0.0     # sum of the values in the window
+    for j in range(period - 1):
+        x = values[begin + j]
+        plain += x
+        weighted += x * (j + 1)
+    trailing_value = 0.0
+    trailing = begin
+    for i in range(begin + period - 1, n):
+        x = values[i]
+        plain += x
+        plain -= trailing_value
+        weighted += x * period
+        trailing_value = values[trailing]
+        trailing += 1
+        out[i] = weighted / divider
+        weighted -= plain
+
+
+def as_prices(values: np.ndarray) -> np.ndarray:
+    """A contiguous float64 view (or copy) of ``values``."""
+    return np.ascontiguousarray(values, dtype=np.float64)
+
+
+def check_period(period: int, minimum: int = 1) -> int:
+    if int(period) != period or period < minimum:
+        raise ValueError(f"period must be an integer >= {minimum}, got {period!r}")
+    return int(period)
+
+
+def sma(values: np.ndarray, period: int = 30) -> np.ndarray:
+    """Simple moving average (TA-Lib ``SMA``)."""
+    values = as_prices(values)
+    out = np.empty(values.shape[0])
+    sma_into(values, check_period(period), out)
+    return out
+
+
+def ema(values: np.ndarray, period: int = 30) -> np.ndarray:
+    """Exponential moving average, alpha = 2 / (period + 1), seeded with the first SMA (TA-Lib ``EMA``)."""
+    values = as_prices(values)
+    out = np.empty(values.shape[0])
+    ema_into(values, check_period(period), out)
+    return out
+
+
+def ema_cn(values: np.ndarray, period: int = 12) -> np.ndarray:
+    """Chinese charting EMA (通达信/同花顺 ``EMA(X, N)``): alpha = 2 / (N + 1), seeded with the first value."""
+    values = as_prices(values)
+    out = np.empty(values.shape[0])
+    ema_cn_into(values, check_period(period), out)
+    return out
+
+
+def wma(values: np.ndarray, period: int = 30) -> np.ndarray:
+    """Weighted moving average with weights 1..period, newest heaviest (TA-Lib ``WMA``)."""
+    values = as_prices(values)
+    out = np.empty(values.shape[0])
+    wma_into(values, check_period(period), out)
     return out
