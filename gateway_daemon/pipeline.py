@@ -74,8 +74,12 @@ class Pipeline:
         self.bars += len(bars)
         tick_json = [(t.symbol, t.to_json()) for t in ticks]
         bar_json = [(b.symbol, b.to_json()) for b in bars]
-        await self._redis.write([(s, json_text(d)) for s, d in tick_json], [(s, json_text(d)) for s, d in bar_json])
-        self._pg.add(ticks, bars, self._exchanges)
+        tick_texts = [json_text(d) for _, d in tick_json]
+        bar_texts = [json_text(d) for _, d in bar_json]
+        # to PostgreSQL's journal first: on disk before anything else can fail
+        self._pg.add(ticks, bars, self._exchanges, tick_texts, bar_texts)
+        await self._redis.write([(t.symbol, x) for t, x in zip(ticks, tick_texts)],
+                                [(b.symbol, x) for b, x in zip(bars, bar_texts)])
         if self._pusher is not None:
             for symbol, data in tick_json:
                 self._pusher.offer(tick_topic(symbol), {"topic": tick_topic(symbol), "data": data})
