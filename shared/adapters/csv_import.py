@@ -25,7 +25,8 @@ from shared.adapters.pg_bars import PgBarStore
 from shared.adapters.pg_instruments import ensure_instrument
 from shared.adapters.pg_ticks import insert_ticks
 from shared.domain.ctp_quotes import SH
-from shared.domain.instruments import Exchange, parse_exchange
+from shared.domain.instruments import Exchange, parse_exchange, product_of
+from shared.domain.sessions import trading_day
 from shared.domain.ticks import Tick, TickCleaner
 from shared.errors import InvalidInput
 
@@ -119,19 +120,25 @@ def _bar_row(row: dict[str, str], fixed: tuple[str, Exchange] | None) -> tuple[t
         raise InvalidInput(f"datetime is not ISO 8601: {stamp!r}") from None
     ts = ts.replace(tzinfo=SH) if ts.tzinfo is None else ts.astimezone(SH)
     day_text = row.get("trading_day", "").strip().replace("-", "")
+    if not day_text:
+        # vn.py's layout has no trading day: derive it from the bar's start (night bars -> next trading day)
+        return _values(row, symbol, ts, trading_day(ts, product_of(symbol))), exchange
     try:
         if len(day_text) != 8:
             raise ValueError(day_text)
-        trading_day = date(int(day_text[:4]), int(day_text[4:6]), int(day_text[6:8]))
+        day = date(int(day_text[:4]), int(day_text[4:6]), int(day_text[6:8]))
     except ValueError:
         raise InvalidInput(f"trading_day is not YYYYMMDD: {day_text!r}") from None
+    return _values(row, symbol, ts, day), exchange
+
+
+def _values(row: dict[str, str], symbol: str, ts: datetime, day: date) -> tuple[Any, ...]:
     prices = [_float(row, name) for name in ("open", "high", "low", "close")]
     volume = _float(row, "volume")
     if volume is None or volume < 0 or volume != int(volume):
         raise InvalidInput(f"volume is not a whole number >= 0: {row.get('volume')!r}")
-    values = (symbol, ts, trading_day, *prices, int(volume), _float(row, "turnover", False),
-              _float(row, "open_interest", False))
-    return values, exchange
+    return (symbol, ts, day, *prices, int(volume), _float(row, "turnover", False),
+            _float(row, "open_interest", False))
 
 
 def _load(conn: psycopg.Connection, report: ImportReport, path: Path, progress: bool,
@@ -168,8 +175,14 @@ def _load(conn: psycopg.Connection, report: ImportReport, path: Path, progress: 
 
 def import_bars(conn: psycopg.Connection, path: str | Path, *, symbol_exchange: tuple[str, Exchange] | None = None,
                 progress: bool = True, batch_rows: int = BATCH_ROWS) -> ImportReport:
-    """Load a 1-minute bar CSV (columns datetime, trading_day, symbol, exchange, open, high, low,
-    close, volume[, open_interest, turnover]); ``symbol_exchange`` overrides the symbol/exchange columns."""
+    """Load a 1-minute bar CSV; ``symbol_exchange`` overrides the symbol/exchange columns.
+
+    Layouts: ours (datetime, trading_day, symbol, exchange, open, high, low, close, volume[, open_interest,
+    turnover]) and vn.py's DataManager export (datetime, open, high, low, close, volume, turnover,
+    open_interest; the symbol and exchange come from ``symbol_exchange``). Without a trading_day column the
+    trading day is derived from the bar's start (``sessions.trading_day``: a night bar belongs to the next
+    trading day). ``datetime`` is the bar START, ISO 8601 with ``T`` or a space, Asia/Shanghai unless it
+    carries an offset."""
     path = Path(path)
     report = ImportReport("bars", str(path))
 
