@@ -28,14 +28,32 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.source == "ctp":
-        log("source_unavailable", "error", source="ctp", reason="the CTP session is not built yet; use --source replay")
-        return 2
+        return run_ctp_source()
     options = ReplayOptions(file=args.file, speed=args.speed, loop=args.loop, symbols=args.symbols,
                             max_pause_s=args.max_pause_s)
     try:
         return asyncio.run(run_replay(options, get_settings()))
     except FileNotFoundError as exc:
         log("replay_file_missing", "error", file=str(exc.filename))
+        return 2
+
+
+def run_ctp_source() -> int:
+    """The live daemon: checks the locale BEFORE openctp-ctp is imported (it would abort the process)."""
+    from gateway_daemon.ctp.locale_guard import CtpLocaleMissing, require_ctp_locale
+
+    try:
+        require_ctp_locale()
+    except CtpLocaleMissing as exc:
+        log("ctp_locale_missing", "error", message=str(exc))
+        return 2
+    from gateway_daemon.ctp_service import run_ctp
+    from shared.errors import QuantcloudError
+
+    try:
+        return asyncio.run(run_ctp(get_settings()))
+    except QuantcloudError as exc:
+        log("ctp_settings_invalid", "error", message=exc.message, details=exc.details)
         return 2
 
 

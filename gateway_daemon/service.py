@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 
 from gateway_daemon.feed import MarketSource, TickFeed
+from gateway_daemon.journal import Journal
 from gateway_daemon.logs import log
 from gateway_daemon.pipeline import Pipeline
 from gateway_daemon.pusher import Pusher, management_poster
@@ -66,10 +67,18 @@ async def run_replay(options: ReplayOptions, settings: Settings) -> int:
     return 0
 
 
-async def serve(source: MarketSource, feed: TickFeed, settings: Settings) -> None:
-    """Run the pipeline over what ``source`` puts into ``feed`` until it marks END_OF_SOURCE."""
-    redis_sink = RedisSink(settings.redis_url)
-    pg_sink = PgSink(database_url(settings))
+async def serve(source: MarketSource, feed: TickFeed, settings: Settings, *, journal_dir: str | None = None) -> None:
+    """Run the pipeline over what ``source`` puts into ``feed`` until it marks END_OF_SOURCE.
+
+    With ``journal_dir`` every tick and bar is on disk before it is stored, and waits there while
+    PostgreSQL or Redis is away (bounded by ``settings.daemon_journal_max_bytes``).
+    """
+    pg_journal = redis_journal = None
+    if journal_dir:
+        pg_journal = Journal(f"{journal_dir}/pg", max_bytes=settings.daemon_journal_max_bytes, name="pg")
+        redis_journal = Journal(f"{journal_dir}/redis", max_bytes=settings.daemon_journal_max_bytes, name="redis")
+    redis_sink = RedisSink(settings.redis_url, redis_journal)
+    pg_sink = PgSink(database_url(settings), journal=pg_journal)
     pusher = build_pusher(settings)
     pipeline = Pipeline(redis_sink, pg_sink, pusher)
     stop = asyncio.Event()
@@ -88,6 +97,9 @@ async def serve(source: MarketSource, feed: TickFeed, settings: Settings) -> Non
         pusher.close()
     pg_sink.close()
     await redis_sink.close()
+    for journal in (pg_journal, redis_journal):
+        if journal is not None:
+            journal.close()
     _log_stats("daemon_stopped", pipeline, pg_sink, elapsed_s=round(time.monotonic() - started, 3),
                passes=getattr(source, "passes", None), pushed=pusher.pushed if pusher else 0)
 
