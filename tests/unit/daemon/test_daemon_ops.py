@@ -1,0 +1,49 @@
+"""Operations: the locale check runs before openctp is imported, and CTP settings from Secrets Manager."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import boto3
+import pytest
+
+from gateway_daemon.ctp.config import load_ctp_config
+from gateway_daemon.ctp.locale_guard import CtpLocaleMissing, locale_available, require_ctp_locale
+from shared.errors import InvalidInput
+from shared.settings import Settings
+
+
+def test_missing_locale_is_a_clear_error_not_an_abort() -> None:
+    assert locale_available("zh_CN.GB18030")
+    with pytest.raises(CtpLocaleMissing, match="locale-gen"):
+        require_ctp_locale("xx_NO.NOPE")
+
+
+def test_daemon_exits_2_with_a_message_when_the_locale_is_missing() -> None:
+    code = ("import gateway_daemon.ctp.locale_guard as g; g.CTP_LOCALE = 'xx_NO.NOPE'; "
+            "g.require_ctp_locale.__defaults__ = ('xx_NO.NOPE',); "
+            "import sys; from gateway_daemon.__main__ import main; sys.exit(main(['--source', 'ctp']))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    record = json.loads(done.stderr.strip().splitlines()[-1])
+    assert record["event"] == "ctp_locale_missing" and "xx_NO.NOPE" in record["message"]
+    assert "openctp_ctp" not in done.stderr
+
+
+def test_ctp_settings_from_the_secret(aws) -> None:
+    sm = boto3.client("secretsmanager", region_name="cn-north-1")
+    arn = sm.create_secret(Name="quantcloud/ctp", SecretString=json.dumps({
+        "broker_id": "9999", "user_id": "000001", "password": "s3cret", "app_id": "client_qc_1.0",
+        "auth_code": "0000000000000000", "md_fronts": ["tcp://180.168.146.187:10211"],
+        "td_fronts": "tcp://180.168.146.187:10201,tcp://180.168.146.187:10202"}))["ARN"]
+    config = load_ctp_config(Settings(ctp_secret_id=arn, ctp_symbols="rb2405,cu2405", daemon_state_dir="/tmp/x"))
+    assert (config.broker_id, config.app_id, config.auth_code) == ("9999", "client_qc_1.0", "0000000000000000")
+    assert config.td_fronts == ("tcp://180.168.146.187:10201", "tcp://180.168.146.187:10202")
+    assert config.symbols == ("rb2405", "cu2405") and config.flow_dir == "/tmp/x/flow"
+    assert "s3cret" not in repr(config)
+
+
+def test_missing_settings_are_named() -> None:
+    with pytest.raises(InvalidInput, match="broker_id, user_id, password, md_fronts, td_fronts"):
+        load_ctp_config(Settings())
