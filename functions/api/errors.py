@@ -78,8 +78,13 @@ def describe_validation_error(errors: Any) -> InvalidInput:
         if err.get("type") == "json_invalid":
             reason = (err.get("ctx") or {}).get("error", "JSON decode error")
             return InvalidInput(f"malformed JSON body: {reason}", [{"field": "body", "message": str(reason)}])
+        # a validator that knows which nested field is wrong says so (the backtest grid's GridError)
+        named = getattr((err.get("ctx") or {}).get("error"), "field", None)
+        if isinstance(named, str):
+            loc = (loc[:-1] if loc and named.split(".")[0] == loc[-1] else loc) + [named]
         field = ".".join(loc) or "request"
-        problems.append({"field": field, "message": str(err.get("msg", "invalid"))})
+        message = str(err.get("msg", "invalid"))
+        problems.append({"field": field, "message": message.removeprefix("Value error, ") if named else message})
     text = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
     return InvalidInput(f"invalid request: {text}", problems)
 

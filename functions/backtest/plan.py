@@ -1,6 +1,9 @@
 """Plan: validate the spec, stage its bars in S3 once, split the grid into worker shards.
 
-Input {"backtest_id", "spec", "execution_arn"?}; output {"backtest_id", "bars_key", "shards": [...]}.
+Input {"backtest_id", "spec", "execution_arn"?}. Output (``shared.backtest.fanout.state_output``):
+{"backtest_id", "bucket", "bars_key", "items_key", "map_results_prefix", "mode", "shard_count",
+"total", "shards" (inline mode only)}. The shard list is always written to ``items_key`` too: the
+Distributed Map reads it from there, and Reduce finds every shard's result key in it.
 """
 from __future__ import annotations
 
@@ -12,18 +15,23 @@ import pandas as pd
 import psycopg
 
 from functions.backtest import runtime
-from shared.adapters.pg_backtests import instrument_multiplier, set_running, set_total
+from shared.adapters.pg_backtests import instrument_terms, set_running, set_total
 from shared.adapters.pg_bars import PgBarStore
-from shared.adapters.s3_bars import bars_key, stage_bars
+from shared.adapters.s3_bars import bars_key, snapshot_id, stage_bars
+from shared.adapters.s3_results import put_json
 from shared.backtest.bars import BarArrays
+from shared.backtest.fanout import check_limits, make_plan, state_output
 from shared.backtest.spec import BacktestSpec
-from shared.backtest.sweep import shards
 from shared.errors import InvalidInput, UnknownInstrument
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # a trading day's night session starts on an earlier calendar day (Friday evening for Monday;
 # none precedes a holiday), so read from a week earlier and keep the bars by trading day
 NIGHT_LOOKBACK = timedelta(days=7)
+
+
+def items_key(backtest_id: str) -> str:
+    return f"plans/{backtest_id}/shards.json"
 
 
 def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
@@ -33,27 +41,30 @@ def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     if event.get("execution_arn"):
         set_running(conn, backtest_id, event["execution_arn"])
 
-    multiplier = instrument_multiplier(conn, spec.symbol)
-    if multiplier is None:
+    terms = instrument_terms(conn, spec.symbol)
+    if terms is None:
         raise UnknownInstrument(spec.symbol)
-    spec = spec.model_copy(update={"size": spec.size or multiplier})
+    multiplier, tick = terms
+    spec = spec.model_copy(update={"size": spec.size or multiplier,
+                                   "price_tick": tick if spec.price_tick is None else spec.price_tick})
 
     frame = _minute_bars(conn, spec.symbol, spec.start, spec.end)
     if frame.empty:
         raise InvalidInput(f"no 1-minute bars for {spec.symbol} on trading days {spec.start}..{spec.end}",
                            {"symbol": spec.symbol, "start": str(spec.start), "end": str(spec.end)})
-    key = bars_key(backtest_id)
-    stage_bars(runtime.s3(), runtime.settings().backtest_bucket, key, BarArrays.from_frame(frame))
+    bars = BarArrays.from_frame(frame)
+    snapshot = snapshot_id(bars)
+    key = bars_key(snapshot)
+    bucket = runtime.settings().backtest_bucket
+    stage_bars(runtime.s3(), bucket, key, bars)
 
     combinations = spec.combinations()
     set_total(conn, backtest_id, len(combinations))
-    spec_json = spec.model_dump(mode="json")
-    return {
-        "backtest_id": backtest_id,
-        "bars_key": key,
-        "shards": [{"backtest_id": backtest_id, "bars_key": key, "shard": i, "spec": spec_json, "params": params}
-                   for i, params in enumerate(shards(combinations))],
-    }
+    plan = make_plan(backtest_id, spec.model_dump(mode="json"), combinations, key, snapshot)
+    put_json(runtime.s3(), bucket, items_key(backtest_id), plan.items)
+    output = state_output(plan, backtest_id, bucket, key, items_key(backtest_id))
+    check_limits(plan, output)
+    return output
 
 
 def _minute_bars(conn: psycopg.Connection, symbol: str, start: date, end: date) -> pd.DataFrame:

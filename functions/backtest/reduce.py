@@ -1,6 +1,8 @@
 """Reduce: gather every shard's results, rank by Sharpe, store the result (status SUCCEEDED).
 
-Input {"backtest_id", "result_keys": [...]} (the Map's outputs, in shard order).
+Input {"backtest_id", "bucket", "items_key"}: the plan's shard list, which names each shard's
+result key. A shard whose result is missing failed every retry (the Map tolerated it): it is
+reported in ``failed_shards`` with its parameters, and the rest is ranked.
 """
 from __future__ import annotations
 
@@ -8,15 +10,32 @@ from typing import Any
 
 from functions.backtest import runtime
 from shared.adapters.pg_backtests import set_result
-from shared.adapters.s3_results import get_results
+from shared.adapters.s3_results import exists, get_json, get_results
+from shared.adapters.ws_notify import publish
 from shared.backtest.sweep import rank
+from shared.domain.topics import backtest_topic
 
 
 def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     backtest_id = str(event["backtest_id"])
-    bucket = runtime.settings().backtest_bucket
+    bucket = event.get("bucket") or runtime.settings().backtest_bucket
     s3 = runtime.s3()
-    results = [r for key in event["result_keys"] for r in get_results(s3, bucket, key)]
+    items = get_json(s3, bucket, event["items_key"])
+    results: list[dict[str, Any]] = []
+    failed = []
+    for item in items:
+        if exists(s3, bucket, item["result_key"]):
+            results.extend(get_results(s3, bucket, item["result_key"]))
+        else:
+            failed.append({"shard": item["shard"], "params": item["params"]})
+    if not results:
+        raise RuntimeError(f"every shard failed ({len(failed)} of {len(items)})")
     ranked = rank(results)
-    set_result(runtime.db(), backtest_id, ranked)
-    return {"backtest_id": backtest_id, "status": "SUCCEEDED", "count": len(results), "best": ranked["best"]}
+    summary = {**ranked, "bars_key": items[0]["bars_key"], "failed_shards": failed,
+               "failed_combinations": sum(len(f["params"]) for f in failed)}
+    set_result(runtime.db(), backtest_id, summary, done=len(results))
+    publish(runtime.settings(), backtest_topic(backtest_id),
+            {"backtest_id": backtest_id, "status": "SUCCEEDED", "done": len(results),
+             "total": len(results) + summary["failed_combinations"]})
+    return {"backtest_id": backtest_id, "status": "SUCCEEDED", "count": len(results),
+            "failed_shards": [f["shard"] for f in failed], "best": ranked["best"]}

@@ -1,6 +1,8 @@
 """Worker: run one shard of parameter sets over the staged bars; results go to S3.
 
-The result key depends only on (backtest_id, shard), so a retried shard overwrites its file.
+The result key comes with the shard (``shared.backtest.fanout.work_key``: strategy version,
+parameters, costs, data snapshot), so a retried shard overwrites its file. After writing,
+progress is counted in the backtest's row and pushed to ``backtest.<id>`` subscribers.
 """
 from __future__ import annotations
 
@@ -11,9 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from functions.backtest import runtime
 from shared.adapters.pg_backtests import add_progress
 from shared.adapters.s3_bars import load_bars
-from shared.adapters.s3_results import put_results, result_key
+from shared.adapters.s3_results import put_results
+from shared.adapters.ws_notify import publish
 from shared.backtest.spec import BacktestSpec
 from shared.backtest.sweep import run_shard
+from shared.domain.topics import backtest_topic
 
 
 class Shard(BaseModel):
@@ -23,15 +27,19 @@ class Shard(BaseModel):
     bars_key: str
     shard: int = Field(ge=0)
     spec: BacktestSpec
-    params: list[dict[str, int]] = Field(min_length=1)
+    params: list[dict[str, Any]] = Field(min_length=1)
+    result_key: str
 
 
-def handler(event: dict[str, Any], context: object) -> dict[str, str]:
+def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     shard = Shard.model_validate(event)
-    bucket = runtime.settings().backtest_bucket
+    settings = runtime.settings()
     s3 = runtime.s3()
-    results = run_shard(load_bars(s3, bucket, shard.bars_key), shard.spec, shard.params)
-    key = result_key(shard.backtest_id, shard.shard)
-    put_results(s3, bucket, key, results)
-    add_progress(runtime.db(), shard.backtest_id, len(results))
-    return {"result_key": key}
+    results = run_shard(load_bars(s3, settings.backtest_bucket, shard.bars_key), shard.spec, shard.params)
+    put_results(s3, settings.backtest_bucket, shard.result_key, results)
+    progress = add_progress(runtime.db(), shard.backtest_id, len(results), shard.shard)
+    if progress is not None:
+        done, total = progress
+        publish(settings, backtest_topic(shard.backtest_id),
+                {"backtest_id": shard.backtest_id, "status": "RUNNING", "done": done, "total": total})
+    return {"shard": shard.shard, "result_key": shard.result_key}

@@ -51,7 +51,8 @@ def provision(settings: Settings) -> dict[str, Any]:
     lam = client("lambda", **aws)
     arns = {placeholder: _function(lam, name, HANDLERS[key], role_arn)
             for name, (key, placeholder) in BACKTEST_FUNCTIONS.items()}
-    machine_arn = _state_machine(client("stepfunctions", **aws), _definition(arns), role_arn)
+    substitutions = {**arns, "ResultsBucket": settings.backtest_bucket}
+    machine_arn = _state_machine(client("stepfunctions", **aws), _definition(substitutions), role_arn)
     return {"state_machine_arn": machine_arn, "bucket": settings.backtest_bucket,
             "functions": {name: arns[p] for name, (_, p) in BACKTEST_FUNCTIONS.items()}}
 

@@ -1,7 +1,8 @@
 """The ``backtests`` table: one row per requested backtest, its progress and its result.
 
-Status moves PENDING -> RUNNING -> SUCCEEDED | FAILED. Every write is a plain
-UPDATE by id, so a retried Lambda writes the same row again harmlessly.
+Status moves PENDING -> RUNNING -> SUCCEEDED | FAILED | CANCELLED. Every write is a plain
+UPDATE by id, so a retried Lambda writes the same row again harmlessly; a cancelled row
+stays CANCELLED whatever a worker still running writes afterwards.
 """
 from __future__ import annotations
 
@@ -37,28 +38,48 @@ def set_progress(conn: psycopg.Connection, id: str, done: int) -> None:
     conn.execute("UPDATE backtests SET done = %s, updated_at = now() WHERE id = %s", (done, id))
 
 
-def add_progress(conn: psycopg.Connection, id: str, finished: int) -> None:
-    """Count ``finished`` more combinations as done; capped at ``total`` so a retried shard
-    cannot push progress past 100 %."""
-    conn.execute(
-        "UPDATE backtests SET done = LEAST(total, done + %s), updated_at = now() WHERE id = %s",
-        (finished, id),
-    )
+def add_progress(conn: psycopg.Connection, id: str, finished: int, shard: int | None = None) -> tuple[int, int] | None:
+    """Count ``finished`` more combinations as done, once per ``shard`` (a retried shard is not
+    counted again) and never past ``total``. Returns (done, total), or None for an unknown id."""
+    if shard is None:
+        row = conn.execute(
+            "UPDATE backtests SET done = LEAST(total, done + %s), updated_at = now() WHERE id = %s"
+            " RETURNING done, total", (finished, id)).fetchone()
+    else:
+        row = conn.execute(
+            "UPDATE backtests SET done = LEAST(total, done + %s), done_shards = array_append(done_shards, %s),"
+            " updated_at = now() WHERE id = %s AND NOT (%s = ANY (done_shards)) RETURNING done, total",
+            (finished, shard, id, shard)).fetchone()
+        if row is None:
+            row = conn.execute("SELECT done, total FROM backtests WHERE id = %s", (id,)).fetchone()
+    return None if row is None else (int(row[0]), int(row[1]))
 
 
-def set_result(conn: psycopg.Connection, id: str, result: dict[str, Any]) -> None:
+def set_result(conn: psycopg.Connection, id: str, result: dict[str, Any], done: int | None = None) -> None:
+    """Store the result and mark SUCCEEDED; ``done`` defaults to ``total`` (fewer when shards failed)."""
     conn.execute(
-        "UPDATE backtests SET result = %s, status = 'SUCCEEDED', done = total, error = NULL,"
-        " updated_at = now() WHERE id = %s",
-        (Jsonb(result), id),
+        "UPDATE backtests SET result = %s, status = 'SUCCEEDED', done = COALESCE(%s, total), error = NULL,"
+        " updated_at = now() WHERE id = %s AND status <> 'CANCELLED'",
+        (Jsonb(result), done, id),
     )
 
 
 def set_failed(conn: psycopg.Connection, id: str, error: str) -> None:
     conn.execute(
-        "UPDATE backtests SET status = 'FAILED', error = %s, updated_at = now() WHERE id = %s",
+        "UPDATE backtests SET status = 'FAILED', error = %s, updated_at = now()"
+        " WHERE id = %s AND status <> 'CANCELLED'",
         (error, id),
     )
+
+
+def set_cancelled(conn: psycopg.Connection, id: str) -> bool:
+    """Mark a PENDING or RUNNING backtest CANCELLED; False if it had already finished."""
+    row = conn.execute(
+        "UPDATE backtests SET status = 'CANCELLED', updated_at = now()"
+        " WHERE id = %s AND status IN ('PENDING', 'RUNNING') RETURNING id",
+        (id,),
+    ).fetchone()
+    return row is not None
 
 
 def get_backtest(conn: psycopg.Connection, id: str, user_id: str) -> dict[str, Any] | None:
@@ -71,6 +92,12 @@ def get_backtest(conn: psycopg.Connection, id: str, user_id: str) -> dict[str, A
     record = dict(zip(names, row, strict=True))
     record["id"], record["user_id"] = str(record["id"]), str(record["user_id"])
     return record
+
+
+def instrument_terms(conn: psycopg.Connection, symbol: str) -> tuple[float, float] | None:
+    """(contract size, price tick) stored for ``symbol``, or None if the instrument is unknown."""
+    row = conn.execute("SELECT multiplier, price_tick FROM instruments WHERE symbol = %s", (symbol,)).fetchone()
+    return None if row is None else (float(row[0]), float(row[1]))
 
 
 def instrument_multiplier(conn: psycopg.Connection, symbol: str) -> float | None:

@@ -5,6 +5,7 @@ open/high/low/close float64. Workers load from here and never query the database
 """
 from __future__ import annotations
 
+import hashlib
 import io
 from collections import OrderedDict
 from typing import Any
@@ -17,8 +18,18 @@ _CACHE_SIZE = 2  # a warm worker usually runs shards of the same backtest
 _cache: OrderedDict[tuple[str, str], BarArrays] = OrderedDict()
 
 
-def bars_key(backtest_id: str) -> str:
-    return f"bars/{backtest_id}.npz"
+def snapshot_id(bars: BarArrays) -> str:
+    """A hash of the bars' content: the data snapshot results are keyed by."""
+    digest = hashlib.sha256()
+    for name in COLUMNS:
+        digest.update(name.encode())
+        digest.update(getattr(bars, name).tobytes())
+    return digest.hexdigest()[:32]
+
+
+def bars_key(snapshot: str) -> str:
+    """Bars are stored once per content: two backtests over the same data share the object."""
+    return f"bars/{snapshot}.npz"
 
 
 def stage_bars(s3: Any, bucket: str, key: str, bars: BarArrays) -> int:

@@ -1,4 +1,5 @@
-"""Names of the realtime topics clients subscribe to: ``tick.<symbol>`` and ``bar.<symbol>``.
+"""Names of the realtime topics clients subscribe to: ``tick.<symbol>``, ``bar.<symbol>`` and
+``backtest.<id>`` (a backtest's progress, pushed by its workers).
 
 The same names are the Redis channels the daemon publishes on and the
 ``topic`` field of every WebSocket message pushed to clients.
@@ -9,9 +10,10 @@ import re
 
 from shared.errors import InvalidInput
 
-TOPIC_KINDS = ("tick", "bar")
+TOPIC_KINDS = ("tick", "bar", "backtest")
 # contract codes as the exchanges write them (cu1801, MA801, IF1711) or a continuous series (cu_main)
 _SYMBOL = re.compile(r"^[A-Za-z]{1,4}(\d{3,4}|_main)$")
+_BACKTEST_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 def tick_topic(symbol: str) -> str:
@@ -27,13 +29,18 @@ def order_topic(user_id: str) -> str:
     return f"order.{user_id}"
 
 
+def backtest_topic(backtest_id: str) -> str:
+    return f"backtest.{backtest_id}"
+
+
 def parse_topic(topic: object) -> tuple[str, str]:
     """``"tick.cu1801"`` -> ``("tick", "cu1801")``; InvalidInput naming the topic otherwise."""
     if not isinstance(topic, str):
         raise InvalidInput(f"topic must be a string like 'tick.cu1801', got {topic!r}", {"topic": topic})
     kind, _, symbol = topic.partition(".")
-    if kind not in TOPIC_KINDS or not _SYMBOL.match(symbol):
+    name = _BACKTEST_ID if kind == "backtest" else _SYMBOL
+    if kind not in TOPIC_KINDS or not name.match(symbol):
         raise InvalidInput(
-            f"unknown topic {topic!r}: expected tick.<symbol> or bar.<symbol>, e.g. tick.cu1801",
+            f"unknown topic {topic!r}: expected tick.<symbol>, bar.<symbol> or backtest.<id>, e.g. tick.cu1801",
             {"topic": topic})
     return kind, symbol

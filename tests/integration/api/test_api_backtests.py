@@ -130,7 +130,9 @@ def test_execution_that_cannot_start_is_503_and_recorded(api_env: Settings, copp
     ({"grid": None}, 400, "body.grid"),
     ({"strategy": "turtle"}, 400, "body.strategy"),
     ({"start": "2021-01-06", "end": "2021-01-05"}, 400, "body.end"),
-    ({"grid": {"fast": [60], "slow": [20]}}, 400, "body.grid"),
+    ({"grid": {"fast": [60], "slow": [20]}}, 400, "body.grid.fast"),  # fast >= slow
+    ({"grid": {"fast": list(range(1, 102)), "slow": list(range(102, 202))}}, 400, "body.grid"),  # too large
+    ({"strategy": "breakout"}, 400, "body.grid.fast"),  # dual MA's grid names no breakout parameter
     ({"grid": {"fast": [0], "slow": [20]}}, 400, "body.grid.fast"),
     ({"capital": -1}, 400, "body.capital"),
     ({"start": "4 Jan"}, 400, "body.start"),

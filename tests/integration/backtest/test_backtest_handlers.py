@@ -45,11 +45,17 @@ def backtest(db: psycopg.Connection, aws: None) -> str:
 
 def test_plan_stages_the_trading_days_bars_and_splits_the_grid(db: psycopg.Connection, backtest: str) -> None:
     out = plan.handler({"backtest_id": backtest, "spec": SPEC, "execution_arn": "arn:x"}, None)
-    assert out["bars_key"] == f"bars/{backtest}.npz"
-    # 1/2, 1/3, 2/3 (2/2 skipped): one shard; size filled in from the instrument's multiplier
-    (shard,) = out["shards"]
-    assert (shard["shard"], shard["params"]) == (0, [{"fast": 1, "slow": 2}, {"fast": 1, "slow": 3}, {"fast": 2, "slow": 3}])
-    assert shard["spec"]["size"] == 5.0
+    # the bars are stored under a hash of their content (the data snapshot)
+    assert out["bars_key"].startswith("bars/") and len(out["bars_key"]) == len("bars/.npz") + 32
+    # 1/2, 1/3, 2/3 (2/2 skipped): 3 shards of 1, small enough for the inline Map;
+    # size and tick filled in from the instrument (multiplier 5, default tick 1)
+    assert (out["mode"], out["shard_count"], out["total"]) == ("INLINE", 3, 3)
+    assert [(s["shard"], s["params"]) for s in out["shards"]] == [
+        (0, [{"fast": 1, "slow": 2}]), (1, [{"fast": 1, "slow": 3}]), (2, [{"fast": 2, "slow": 3}])]
+    assert out["shards"][0]["spec"]["size"] == 5.0 and out["shards"][0]["spec"]["price_tick"] == 1.0
+    s3 = boto3.client("s3", region_name="cn-north-1")
+    listed = s3.get_object(Bucket=get_settings().backtest_bucket, Key=out["items_key"])["Body"].read()
+    assert listed.decode().count("result_key") == 3
     bars = load_bars(boto3.client("s3", region_name="cn-north-1"), get_settings().backtest_bucket, out["bars_key"])
     expected = [int(ts.timestamp()) * 10**9 for ts, day in BARS[1:4]]
     assert bars.ts.tolist() == expected
@@ -60,14 +66,24 @@ def test_plan_stages_the_trading_days_bars_and_splits_the_grid(db: psycopg.Conne
 
 
 def test_a_retried_worker_overwrites_its_result(db: psycopg.Connection, backtest: str) -> None:
-    (shard,) = plan.handler({"backtest_id": backtest, "spec": SPEC}, None)["shards"]
+    shard = plan.handler({"backtest_id": backtest, "spec": SPEC}, None)["shards"][0]
     first = worker.handler(shard, None)
     again = worker.handler(shard, None)
-    assert first == again == {"result_key": f"results/{backtest}/0.json"}
+    assert first == again == {"shard": 0, "result_key": shard["result_key"]}
     s3 = boto3.client("s3", region_name="cn-north-1")
     listed = s3.list_objects_v2(Bucket=get_settings().backtest_bucket, Prefix=f"results/{backtest}/")
     assert [o["Key"] for o in listed["Contents"]] == [first["result_key"]]
-    assert get_backtest(db, backtest, USER)["done"] == 3  # not 6
+    assert get_backtest(db, backtest, USER)["done"] == 1  # one combination, counted once (capped)
+
+
+def test_the_work_key_changes_with_params_costs_and_data_only(db: psycopg.Connection, backtest: str) -> None:
+    from shared.backtest.fanout import work_key
+    spec = {**SPEC, "commission_rate": 0.0001}
+    base = work_key(spec, [{"fast": 1, "slow": 2}], "snap")
+    assert work_key({**spec, "start": "2020-01-01"}, [{"fast": 1, "slow": 2}], "snap") == base
+    assert work_key(spec, [{"fast": 1, "slow": 3}], "snap") != base
+    assert work_key({**spec, "commission_rate": 0.0002}, [{"fast": 1, "slow": 2}], "snap") != base
+    assert work_key(spec, [{"fast": 1, "slow": 2}], "other") != base
 
 
 def test_provision_twice_keeps_the_same_machine(aws: None) -> None:

@@ -1,70 +1,124 @@
-"""A 10-bar series worked on paper (fast 2, slow 3, size 10, capital 10,000).
+"""Order matching and accounting, on bars worked by hand (issue 4, case 1 verbatim)."""
+from __future__ import annotations
 
-close  10 10 10  9  8  9   11    12    9    8
-open   10 10 10 10  9  8    9  11.5   12  8.5
-fast    -  10 10 9.5 8.5 8.5 10 11.5 10.5 8.5
-slow    -  -  10 9.67 9 8.67 9.33 10.67 10.67 9.67
-bar 3: fast < slow but on bar 2 they were equal: no cross (strict, as vn.py).
-bar 6: fast 10 > slow 9.33, bar 5 8.5 < 8.67: cross up -> buy 1 at bar 7's open 11.5.
-bar 8: fast 10.5 < slow 10.67, bar 7 11.5 > 10.67: cross down -> sell 2 at bar 9's open 8.5.
-"""
 import numpy as np
 import pytest
 
-from shared.backtest.engine import run_dual_ma, sma
+from shared.backtest.engine import CLOSE, CLOSE_TODAY, LIMIT, MARKET, OPEN, STOP, Costs, match_bar
+from shared.backtest.runner import run
 
-CLOSE = np.array([10, 10, 10, 9, 8, 9, 11, 12, 9, 8], dtype=float)
-OPEN = np.array([10, 10, 10, 10, 9, 8, 9, 11.5, 12, 8.5])
-KW = {"fast": 2, "slow": 3, "size": 10.0, "capital": 10_000.0}
-
-
-def test_sma_single_pass() -> None:
-    np.testing.assert_allclose(sma(CLOSE[:5], 3), [np.nan, np.nan, 10, 29 / 3, 9])
-
-
-def test_fills_on_the_bar_after_the_signal_at_its_open() -> None:
-    run = run_dual_ma(OPEN, CLOSE, **KW)
-    assert run.fill_bar.tolist() == [7, 9]
-    assert run.fill_qty.tolist() == [1, -2]
-    assert run.fill_price.tolist() == [11.5, 8.5]
-    assert run.lots_traded == 3
+# bar N (the orders are sent on its close, 3505) and bar N+1
+OPEN_ = np.array([3500.0, 3500.0])
+HIGH = np.array([3510.0, 3520.0])
+LOW = np.array([3495.0, 3480.0])
+CLOSE_ = np.array([3505.0, 3510.0])
 
 
-def test_equity_without_costs() -> None:
-    run = run_dual_ma(OPEN, CLOSE, **KW)
-    # bar 7: long from 11.5 to close 12: +5; bar 8: 12 -> 9: -30;
-    # bar 9: gap 9 -> 8.5 still long: -5, then short from 8.5 to 8: +5
-    expected = [10_000] * 7 + [10_005, 9_975, 9_975]
-    np.testing.assert_allclose(run.equity, expected)
+def fill(kind: int, direction: int, price: float, costs: Costs = Costs(), state: np.ndarray | None = None):
+    """Match one order sent on bar N against bar N+1: (rows of trades, state)."""
+    orders = np.array([[kind, direction, price, 1.0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]])
+    state = np.zeros(6) if state is None else state
+    trades = np.zeros((8, 7))
+    n = match_bar(1, orders, 1, OPEN_, HIGH, LOW, CLOSE_, costs.vector(), state, trades, 0)
+    return trades[:n], state
 
 
-def test_commission_is_rate_of_turnover_and_slippage_per_lot() -> None:
-    run = run_dual_ma(OPEN, CLOSE, **KW, commission_rate=0.001, slippage=1.0)
-    # bar 7: 1 lot x 10 x 11.5 x 0.001 = 0.115 commission, 1 lot x 10 x 1 = 10 slippage
-    # bar 9: 2 lots x 10 x 8.5 x 0.001 = 0.17 commission, 2 x 10 x 1 = 20 slippage
-    np.testing.assert_allclose(run.equity[7], 10_005 - 0.115 - 10)
-    np.testing.assert_allclose(run.equity[9], 9_975 - 0.115 - 10 - 0.17 - 20)
+@pytest.mark.parametrize(("kind", "direction", "price", "expected"), [
+    (LIMIT, 1, 3490.0, 3490.0),   # buy limit 3490 fills at 3490
+    (LIMIT, 1, 3510.0, 3500.0),   # buy limit 3510 fills at 3500 (the open)
+    (LIMIT, 1, 3470.0, None),     # buy limit 3470 does not fill
+    (LIMIT, -1, 3515.0, 3515.0),  # sell limit 3515 fills at 3515
+    (STOP, 1, 3515.0, 3515.0),    # buy stop 3515 fills at 3515
+    (STOP, 1, 3490.0, 3500.0),    # buy stop 3490 fills at 3500 (gap through the open)
+    (STOP, -1, 3470.0, None),     # sell stop 3470 is not triggered
+    (MARKET, 1, 0.0, 3500.0),     # a market order takes the open
+])
+def test_case_1_fills_on_the_next_bar(kind: int, direction: int, price: float, expected: float | None) -> None:
+    trades, state = fill(kind, direction, price)
+    if expected is None:
+        assert len(trades) == 0 and state[0] == 0
+    else:
+        assert len(trades) == 1
+        assert trades[0, 0] == 1  # on bar N+1, never on bar N
+        assert trades[0, 3] == expected
+        assert state[0] == direction
 
 
-def test_signal_on_last_bar_never_fills() -> None:
-    run = run_dual_ma(OPEN[:9], CLOSE[:9], **KW)  # the sell signal is on bar 8, now the last
-    assert run.fill_bar.tolist() == [7]
-    np.testing.assert_allclose(run.equity[-1], 9_975)
+def test_costs_rate_per_lot_and_slippage() -> None:
+    # buy 1 at 3500, size 5: turnover 17,500; 0.0001 -> 1.75 + 2 per lot; slippage 1 x 5 = 5
+    costs = Costs(size=5, commission_rate=0.0001, commission_per_lot=2.0, slippage=1.0)
+    trades, state = fill(MARKET, 1, 0.0, costs)
+    assert trades[0, 5] == pytest.approx(3.75)
+    assert trades[0, 6] == pytest.approx(5.0)
+    # fill pnl: (close 3510 - 3500) x 5 - 3.75 - 5
+    assert state[5] == pytest.approx(50 - 8.75)
 
 
-def test_no_signal_during_warm_up() -> None:
-    run = run_dual_ma(OPEN[:3], CLOSE[:3], **KW)
-    assert len(run.fill_bar) == 0
-    np.testing.assert_allclose(run.equity, [10_000] * 3)
+def test_close_today_rate_applies_to_lots_opened_today_only() -> None:
+    costs = Costs(size=5, commission_rate=0.0001, close_today_rate=0.0003)
+    # long 1 from yesterday and 1 from today; sell 2 at the open 3500
+    state = np.array([2.0, 1.0, 1.0, 0.0, 0.0, 0.0])
+    orders = np.array([[MARKET, -1, 0.0, 2.0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]])
+    trades = np.zeros((8, 7))
+    n = match_bar(1, orders, 1, OPEN_, HIGH, LOW, CLOSE_, costs.vector(), state, trades, 0)
+    assert n == 2
+    assert [int(t) for t in trades[:2, 2]] == [CLOSE, CLOSE_TODAY]  # yesterday's lot first
+    np.testing.assert_allclose(trades[:2, 5], [17_500 * 0.0001, 17_500 * 0.0003])
+    assert state[0] == 0
 
 
-def test_rejects_fast_not_below_slow() -> None:
-    with pytest.raises(ValueError, match="fast < slow"):
-        run_dual_ma(OPEN, CLOSE, fast=3, slow=3)
+def test_an_order_through_zero_closes_then_opens() -> None:
+    state = np.array([-1.0, 0.0, 0.0, 0.0, 1.0, 0.0])  # short 1 from yesterday
+    orders = np.array([[MARKET, 1, 0.0, 2.0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]])
+    trades = np.zeros((8, 7))
+    n = match_bar(1, orders, 1, OPEN_, HIGH, LOW, CLOSE_, Costs().vector(), state, trades, 0)
+    assert [int(t) for t in trades[:n, 2]] == [CLOSE, OPEN]
+    assert state[0] == 1 and state[1] == 1  # the new lot is today's
 
 
-def test_trading_stops_when_the_account_is_bust() -> None:
-    # capital 20: bar 7 -> 25, bar 8 loses 30 -> -5 at its close: the sell signal of bar 8 never fills
-    run = run_dual_ma(OPEN, CLOSE, fast=2, slow=3, size=10.0, capital=20.0)
-    assert run.fill_bar.tolist() == [7]
-    np.testing.assert_allclose(run.equity, [20] * 7 + [25, -5, -5])
+def test_stop_prices_are_rounded_to_the_tick() -> None:
+    # breakout buy stop at the 2-bar high 3513 with tick 5 -> 3515: triggers on a high of 3515
+    o = np.array([3500.0, 3500.0, 3500.0])
+    h = np.array([3513.0, 3505.0, 3515.0])
+    lo = np.array([3490.0, 3495.0, 3495.0])
+    c = np.array([3500.0, 3500.0, 3510.0])
+    r = run("breakout", {"entry_window": 2, "exit_window": 1}, o, h, lo, c, np.zeros(3, np.int64),
+            Costs(price_tick=5.0))
+    assert list(r.trades.bar) == [2] and list(r.trades.price) == [3515.0]
+
+
+# dual MA 2/3 on 8 bars, worked by hand: SMA2 and SMA3 of the closes
+DM_CLOSE = np.array([10.0, 10, 10, 9, 8, 9, 11, 12])
+DM_OPEN = np.array([10.0, 10, 10, 10, 9, 8, 9, 11.5])
+
+
+def test_dual_ma_fills_at_the_limit_on_the_bar_after_the_cross() -> None:
+    # SMA2 from bar 1: 10 10 9.5 8.5 8.5 10 11.5; SMA3 from bar 2: 10 9.67 9 8.67 9.33 10.67.
+    # Bar 3: 9.5 < 9.67 but bar 2 was equal (10 = 10): no strict cross; bars 4, 5: still below.
+    # Bar 6: 10 > 9.33 and bar 5 8.5 < 8.67: cross over -> buy limit at bar 6's close, 11.
+    high = np.maximum(DM_OPEN, DM_CLOSE)
+    low = np.minimum(DM_OPEN, DM_CLOSE)
+    r = run("dual_ma", {"fast": 2, "slow": 3}, DM_OPEN, high, low, DM_CLOSE, np.zeros(8, np.int64),
+            Costs(size=10, capital=10_000))
+    # bar 7: open 11.5, low 11.5 > limit 11: the buy limit does not fill; nothing else was sent
+    assert len(r.trades) == 0
+    # with a lower open on bar 7 the limit fills at min(11, open)
+    o2 = DM_OPEN.copy()
+    o2[7] = 10.5
+    r2 = run("dual_ma", {"fast": 2, "slow": 3}, o2, np.maximum(o2, DM_CLOSE), np.minimum(o2, DM_CLOSE),
+             DM_CLOSE, np.zeros(8, np.int64), Costs(size=10, capital=10_000))
+    assert list(r2.trades.bar) == [7] and list(r2.trades.price) == [10.5] and list(r2.trades.direction) == [1]
+    # equity: 10,000 + (12 - 10.5) x 10 at bar 7's close
+    assert r2.equity[-1] == pytest.approx(10_015.0)
+    assert list(r2.position) == [0] * 7 + [1]
+
+
+def test_bust_account_stops_trading() -> None:
+    # long 1 lot of size 100 at 10 (market, rsi < lower after a fall), then the price collapses
+    close = np.array([10.0, 9, 8, 7, 6, 5, 4, 1, 0.5, 0.5, 20])
+    r = run("rsi", {"window": 2, "lower": 30, "upper": 70}, close, close, close, close,
+            np.zeros(len(close), np.int64), Costs(size=100, capital=300))
+    bust = int(np.argmax(r.equity <= 0))
+    assert r.equity[bust] <= 0
+    assert np.all(r.equity[bust:] == r.equity[bust])  # frozen: the rebound to 20 is not counted
+    assert np.all(r.trades.bar <= bust)

@@ -5,15 +5,15 @@ from shared.backtest.spec import BacktestSpec
 from shared.backtest.sweep import rank, run_shard, shards
 
 
-def result(fast: int, slow: int, sharpe: float, total_return: float = 0.0) -> dict:
+def result(fast: int, slow: int, sharpe: float, total_return: float = 0.0, end_balance: float = 1.0) -> dict:
     return {"params": {"fast": fast, "slow": slow}, "sharpe": sharpe, "total_return": total_return,
-            "max_drawdown": 0.0, "trade_count": 0}
+            "max_drawdown": 0.0, "trade_count": 0, "end_balance": end_balance}
 
 
 def test_shards_of_eight() -> None:
     combos = [{"fast": 1, "slow": s} for s in range(2, 22)]  # 20
-    assert [len(s) for s in shards(combos)] == [8, 8, 4]
-    assert [c for s in shards(combos) for c in s] == combos
+    assert [len(s) for s in shards(combos, 8)] == [8, 8, 4]
+    assert [c for s in shards(combos, 8) for c in s] == combos
 
 
 def test_rank_best_sharpe_first_ties_by_return() -> None:
@@ -22,15 +22,22 @@ def test_rank_best_sharpe_first_ties_by_return() -> None:
     assert ranked["best"] == result(3, 5, 1.5, 0.02)
 
 
+def test_a_bust_run_ranks_last_whatever_its_sharpe() -> None:
+    ranked = rank([result(1, 5, -1.0), result(2, 5, 0.0, -1.0, end_balance=-5.0)])
+    assert [r["params"]["fast"] for r in ranked["results"]] == [1, 2]
+
+
 def test_run_shard_uses_spec_costs_and_size() -> None:
-    # the 10-bar series of test_backtest_engine; 2/3 ends at 9,975 without costs at size 10
-    close = np.array([10, 10, 10, 9, 8, 9, 11, 12, 9, 8], dtype=float)
-    bars = BarArrays(ts=np.arange(10, dtype=np.int64), trading_day=np.full(10, 20210104, dtype=np.int32),
-                     open=np.array([10, 10, 10, 10, 9, 8, 9, 11.5, 12, 8.5]), high=close, low=close, close=close)
+    # the 8 bars of test_backtest_engine with bar 7 opening at 10.5: bought 1 lot at 10.5, closes at 12
+    close = np.array([10.0, 10, 10, 9, 8, 9, 11, 12])
+    open_ = np.array([10.0, 10, 10, 10, 9, 8, 9, 10.5])
+    bars = BarArrays(ts=np.arange(8, dtype=np.int64), trading_day=np.full(8, 20210104, dtype=np.int32),
+                     open=open_, high=np.maximum(open_, close), low=np.minimum(open_, close), close=close)
     spec = BacktestSpec.parse({"symbol": "x", "start": "2021-01-04", "end": "2021-01-04", "strategy": "dual_ma",
-                               "grid": {"fast": [2], "slow": [3]}, "capital": 10_000, "commission_rate": 0,
-                               "size": 10})
+                               "grid": {"fast": [2], "slow": [3]}, "capital": 10_000, "commission_rate": 0.001,
+                               "slippage": 0.5, "size": 10})
     (r,) = run_shard(bars, spec, spec.combinations())
     assert r["params"] == {"fast": 2, "slow": 3}
-    np.testing.assert_allclose(r["total_return"], -25 / 10_000)
-    assert r["trade_count"] == 3
+    # +15 from the price; commission 105 x 0.001 = 0.105; slippage 0.5 x 10 = 5
+    np.testing.assert_allclose(r["total_return"], (15 - 0.105 - 5) / 10_000)
+    assert r["trade_count"] == 1

@@ -32,7 +32,7 @@ def test_state_machine_is_the_asl_file_the_local_emulation_runs(templates: dict[
     (machine,) = machines.values()
     assert machine["Properties"]["DefinitionString"] == ASL_PATH.read_text()
     substitutions = machine["Properties"]["DefinitionSubstitutions"]
-    assert set(substitutions) == {"PlanArn", "WorkerArn", "ReduceArn", "FailedArn"}
+    assert set(substitutions) == {"PlanArn", "WorkerArn", "ReduceArn", "FailedArn", "ResultsBucket"}
     functions = templates["backtest"].find_resources("AWS::Lambda::Function")
     commands = {name: fn["Properties"]["ImageConfig"]["Command"][0] for name, fn in functions.items()}
     for placeholder, handler in [("PlanArn", "backtest_plan"), ("WorkerArn", "backtest_worker"),
@@ -45,7 +45,17 @@ def test_every_placeholder_of_the_asl_is_substituted() -> None:
     text = ASL_PATH.read_text()
     json.loads(text)  # valid JSON as written, placeholders are inside strings
     placeholders = {part.split("}", 1)[0] for part in text.split("${")[1:]}
-    assert placeholders == {"PlanArn", "WorkerArn", "ReduceArn", "FailedArn"}
+    assert placeholders == {"PlanArn", "WorkerArn", "ReduceArn", "FailedArn", "ResultsBucket"}
+
+
+def test_distributed_map_may_start_its_own_child_executions(templates: dict[str, Template]) -> None:
+    policies = templates["backtest"].find_resources("AWS::IAM::Policy")
+    statements = [s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    starts = [s for s in statements if s["Action"] == "states:StartExecution"]
+    assert len(starts) == 1
+    assert "stateMachine:" in json.dumps(starts[0]["Resource"]) and "quantcloud-backtest" in json.dumps(starts[0]["Resource"])
+    (machine,) = templates["backtest"].find_resources("AWS::StepFunctions::StateMachine").values()
+    assert machine["Properties"]["StateMachineName"].endswith("-quantcloud-backtest")
 
 
 @pytest.mark.parametrize("handler", sorted(HANDLERS))
