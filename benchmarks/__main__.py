@@ -14,7 +14,7 @@ from pathlib import Path
 
 
 def modules() -> list[str]:
-    return sorted(m.name.removeprefix("bench_") for m in pkgutil.iter_modules([str(Path(__file__).parent))
+    return sorted(m.name.removeprefix("bench_") for m in pkgutil.iter_modules([str(Path(__file__).parent)])
                   if m.name.startswith("bench_"))
 
 
