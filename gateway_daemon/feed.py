@@ -43,6 +43,10 @@ class TickFeed:
         self._queue: asyncio.Queue[Mapping[str, Any] | Marker] = asyncio.Queue()
         self._room = threading.Semaphore(max_pending)
         self._closed = threading.Event()
+        # items wait here until the loop moves them; one wake-up per burst instead of one per tick
+        self._pending: list[Mapping[str, Any] | Marker] = []
+        self._pending_lock = threading.Lock()
+        self._scheduled = False
 
     def put(self, fields: Mapping[str, Any]) -> bool:
         """Called from the producer's thread; False when the feed was closed meanwhile."""
@@ -51,12 +55,28 @@ class TickFeed:
                 return False
         if self._closed.is_set():
             return False
-        self._loop.call_soon_threadsafe(self._queue.put_nowait, fields)
+        self._hand_over(fields)
         return True
 
     def mark(self, marker: Marker) -> None:
         """Queue a control marker behind the items already put (any thread)."""
-        self._loop.call_soon_threadsafe(self._queue.put_nowait, marker)
+        self._hand_over(marker)
+
+    def _hand_over(self, item: Mapping[str, Any] | Marker) -> None:
+        with self._pending_lock:
+            self._pending.append(item)
+            if self._scheduled:
+                return
+            self._scheduled = True
+        self._loop.call_soon_threadsafe(self._move_pending)
+
+    def _move_pending(self) -> None:
+        """On the loop: everything handed over since the last wake-up, in order."""
+        with self._pending_lock:
+            items, self._pending = self._pending, []
+            self._scheduled = False
+        for item in items:
+            self._queue.put_nowait(item)
 
     def close(self) -> None:
         """Release a producer blocked in ``put`` (shutdown)."""

@@ -1,6 +1,8 @@
 """Copy CTP structures into plain dicts on the SPI thread: a structure is only valid during its callback."""
 from __future__ import annotations
 
+import functools
+import operator
 from typing import Any
 
 DEPTH_FIELDS = ("TradingDay", "ActionDay", "UpdateTime", "UpdateMillisec", "InstrumentID", "ExchangeID",
@@ -8,8 +10,14 @@ DEPTH_FIELDS = ("TradingDay", "ActionDay", "UpdateTime", "UpdateMillisec", "Inst
                 "AskVolume1", "UpperLimitPrice", "LowerLimitPrice")
 
 
+@functools.cache
+def _getter(names: tuple[str, ...]) -> operator.attrgetter:
+    return operator.attrgetter(*names)
+
+
 def fields_of(struct: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: getattr(struct, name) for name in names}
+    values = _getter(names)(struct)
+    return dict(zip(names, values if len(names) > 1 else (values,)))
 
 
 def rsp_error(info: Any) -> tuple[int, str] | None:

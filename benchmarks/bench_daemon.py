@@ -1,0 +1,176 @@
+"""Daemon ingest: ticks/s from the fake CTP front through the MdSpi, cleaning, 1-minute bars, the journal,
+Redis (PUBLISH + latest) and PostgreSQL (COPY), and the p99 delay from the SPI callback to the Redis publish.
+
+The front is the test double from ``tests/integration/daemon/ctp_fake.py``: it calls OUR ``MdSpi`` with a
+real ``CThostFtdcDepthMarketDataField`` from its own thread, as CTP does. Ticks are synthetic (100 contracts,
+two quotes a second each, the cu1801 price walk) so any number of them stays in time order. Two runs:
+as fast as the daemon takes them (throughput) and at a fixed offered rate (latency; a saturated queue
+would only measure its own length). Goal: >= 50,000 ticks/s on 2 cores.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+ROOT = Path(__file__).parents[1]
+GOAL = 50_000
+SYMBOLS = [f"cu{1801 + n:04d}" if n < 12 else f"zz{n:04d}" for n in range(100)]
+SH = ZoneInfo("Asia/Shanghai")
+BASE = datetime(2017, 11, 13, 9, 0, tzinfo=SH)
+
+
+def _database_url() -> str:
+    params = conninfo_to_dict(os.environ.get("QC_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/quantcloud"))
+    params["dbname"] = params.get("dbname", "quantcloud") + "_bench_daemon"
+    return make_conninfo(**params)
+
+
+def _fresh_database(url: str) -> None:
+    from shared.adapters.migrate import migrate
+    from shared.adapters.services import ensure_database
+
+    ensure_database(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    migrate(url)
+
+
+def _drop_database(url: str) -> None:
+    params = conninfo_to_dict(url)
+    name = params["dbname"]
+    params["dbname"] = "postgres"
+    with psycopg.connect(make_conninfo(**params), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+
+
+def _run(n_ticks: int, rate: float | None, redis_url: str, db_url: str, state_dir: str) -> dict[str, float]:
+    sys.path.insert(0, str(ROOT / "tests" / "integration" / "daemon"))
+    from ctp_fake import FakeMdApi
+    from openctp_ctp import mdapi
+
+    from gateway_daemon.ctp.config import CtpConfig
+    from gateway_daemon.ctp.md_session import MdSession
+    from gateway_daemon.feed import TickFeed
+    from gateway_daemon.journal import Journal
+    from gateway_daemon.pipeline import Pipeline
+    from gateway_daemon.sinks import PgSink, RedisSink
+
+    called = np.zeros(n_ticks)
+    published = np.zeros(n_ticks)
+    index_of = {s: i for i, s in enumerate(SYMBOLS)}
+    n_sym = len(SYMBOLS)
+
+    class TimedRedis(RedisSink):
+        async def write(self, ticks, bars):  # type: ignore[no-untyped-def]
+            await super().write(ticks, bars)
+            now = time.perf_counter()
+            for symbol, text in ticks:  # tick number from (symbol, ts): 2 quotes a second per contract
+                at = text.index('"ts":"') + 6
+                ts = datetime.fromisoformat(text[at:at + 29])
+                published[int((ts - BASE).total_seconds() * 2) * n_sym + index_of[symbol]] = now
+
+    async def main() -> dict[str, float]:
+        loop = asyncio.get_running_loop()
+        feed = TickFeed(loop)
+        front = FakeMdApi()
+        config = CtpConfig(broker_id="b", user_id="u", password="p", md_fronts=("tcp://x:1",), td_fronts=(),
+                           flow_dir=f"{state_dir}/flow")
+        session = MdSession(config, SYMBOLS, api_factory=lambda d: front, exchanges={s: "SHFE" for s in SYMBOLS})
+        journal = Journal(f"{state_dir}/journal-pg", max_bytes=1 << 34)
+        redis_sink = TimedRedis(redis_url, Journal(f"{state_dir}/journal-redis", max_bytes=1 << 34))
+        pg_sink = PgSink(db_url, journal=journal, batch_size=5000)
+        pipeline = Pipeline(redis_sink, pg_sink, None)
+        stop = asyncio.Event()
+        writer = asyncio.create_task(pg_sink.run(stop))
+        session.start(feed)
+        await asyncio.to_thread(lambda: (front.connect(), front.drain()))
+        struct = mdapi.CThostFtdcDepthMarketDataField()  # CTP hands the SPI one reused buffer too
+        struct.TradingDay = struct.ActionDay = "20171113"
+
+        def produce() -> None:
+            start = time.perf_counter()
+            price = 54000.0
+            for i in range(n_ticks):
+                if rate is not None:
+                    due = start + i / rate
+                    while time.perf_counter() < due:
+                        pass
+                step, sym = divmod(i, n_sym)
+                ms = step * 500
+                secs = ms // 1000
+                struct.InstrumentID = SYMBOLS[sym]
+                struct.UpdateTime = f"{9 + secs // 3600:02d}:{secs // 60 % 60:02d}:{secs % 60:02d}"
+                struct.UpdateMillisec = ms % 1000
+                price += 10.0 if (i * 7919) % 3 == 0 else -10.0 if (i * 7919) % 3 == 1 else 0.0
+                struct.LastPrice = price
+                struct.Volume = step + 1
+                struct.Turnover = (step + 1) * price * 5
+                struct.OpenInterest = 100000.0
+                struct.BidPrice1, struct.AskPrice1 = price - 10, price + 10
+                struct.BidVolume1 = struct.AskVolume1 = 5
+                called[i] = time.perf_counter()
+                front.quote_now(struct)
+            session.stop()
+
+        started = time.perf_counter()
+        producer = threading.Thread(target=produce, name="fake-ctp")
+        producer.start()
+        await pipeline.run(feed)
+        stop.set()
+        await writer
+        await pg_sink.flush()
+        elapsed = time.perf_counter() - started
+        pg_sink.close()
+        await redis_sink.close()
+        producer.join()
+        ok = published > 0
+        delays_ms = (published[ok] - called[ok]) * 1000
+        return {"ticks": pipeline.ticks, "written": pg_sink.ticks_written, "elapsed_s": elapsed,
+                "rate": pg_sink.ticks_written / elapsed, "p50_ms": float(np.percentile(delays_ms, 50)),
+                "p99_ms": float(np.percentile(delays_ms, 99)), "dropped": sum(pipeline.dropped.values())}
+
+    return asyncio.run(main())
+
+
+def run() -> None:
+    import shutil
+    import tempfile
+
+    from gateway_daemon.ctp.locale_guard import require_ctp_locale
+
+    require_ctp_locale()
+    redis_url = os.environ.get("QC_REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + "/13"
+    db_url = _database_url()
+    n = int(os.environ.get("BENCH_DAEMON_TICKS", "300000"))
+    rows = []
+    try:
+        for label, rate in [("max", None), ("offered 5k/s", 5_000.0), ("offered 50k/s", 50_000.0)]:
+            _fresh_database(db_url)
+            state = tempfile.mkdtemp(prefix="qc-bench-daemon-")
+            try:
+                result = _run(n if rate is None else min(n, int(rate * 10)), rate, redis_url, db_url, state)
+            finally:
+                shutil.rmtree(state, ignore_errors=True)
+            rows.append((label, result))
+    finally:
+        _drop_database(db_url)
+    cores = len(os.sched_getaffinity(0))
+    print(f"daemon ingest, fake CTP front -> MdSpi -> clean -> bars -> journal -> Redis + PostgreSQL ({cores} cores,"
+          f" PostgreSQL and Redis on the same cores)")
+    print(f"{'run':<15}{'ticks':>9}{'stored':>9}{'seconds':>9}{'ticks/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
+    for label, r in rows:
+        print(f"{label:<15}{r['ticks']:>9}{r['written']:>9}{r['elapsed_s']:>9.2f}{r['rate']:>10,.0f}"
+              f"{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}")
+    best = rows[0][1]["rate"]
+    print(f"goal >= {GOAL:,} ticks/s sustained: {'met' if best >= GOAL else 'NOT met'} ({best / GOAL:.2f}x)")
