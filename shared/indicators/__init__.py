@@ -9,11 +9,12 @@ from shared.indicators.atr import atr, trange
 from shared.indicators.bbands import bbands
 from shared.indicators.cci import cci
 from shared.indicators.compute import INDICATOR_NAMES, compute_indicators
+from shared.indicators.spec import IndicatorSpec, parse_indicators
 from shared.indicators.macd import macd, macd_cn
 from shared.indicators.moving_averages import ema, ema_cn, sma, wma
 from shared.indicators.obv import obv
 from shared.indicators.rsi import rsi, rsi_cn
 from shared.indicators.stoch import kdj, kdj_cn, stoch
 
-__all__ = ["INDICATOR_NAMES", "adx", "atr", "bbands", "cci", "compute_indicators", "ema", "ema_cn", "kdj",
-           "kdj_cn", "macd", "macd_cn", "obv", "rsi", "rsi_cn", "sma", "stoch", "trange", "wma"]
+__all__ = ["INDICATOR_NAMES", "IndicatorSpec", "adx", "atr", "bbands", "cci", "compute_indicators", "ema", "ema_cn", "kdj",
+           "kdj_cn", "macd", "macd_cn", "obv", "parse_indicators", "rsi", "rsi_cn", "sma", "stoch", "trange", "wma"]

@@ -14,37 +14,6 @@ from shared.indicators.moving_averages import as_prices, check_period, fill_nan,
 
 
 @kernel
-def bands_from_sma_into(values: np.ndarray, period: int, nbdev_up: float, nbdev_dn: float,
-                        middle: np.ndarray, upper: np.ndarray, lower: np.ndarray) -> None:
-    """Upper and lower bands around ``middle`` (the SMA of ``values`` over ``period``, already computed)."""
-    n = values.shape[0]
-    begin = first_valid(values)
-    first_out = begin + period - 1
-    fill_nan(upper, first_out)
-    fill_nan(lower, first_out)
-    if period < 1 or first_out >= n:
-        fill_nan(upper, n)
-        fill_nan(lower, n)
-        return
-    total2 = 0.0
-    for i in range(begin, first_out):
-        total2 += values[i] * values[i]
-    trailing = begin
-    for i in range(first_out, n):
-        x = values[i]
-        total2 += x * x
-        mean2 = total2 / period
-        old = values[trailing]
-        total2 -= old * old
-        trailing += 1
-        mid = middle[i]
-        mean2 -= mid * mid
-        std = math.sqrt(mean2) if mean2 >= 1e-8 else 0.0
-        upper[i] = mid + std * nbdev_up
-        lower[i] = mid - std * nbdev_dn
-
-
-@kernel
 def _deviation_sums(values: np.ndarray, start: int, stop: int, ref: float) -> tuple[float, float]:
     s1 = 0.0
     s2 = 0.0
@@ -57,8 +26,11 @@ def _deviation_sums(values: np.ndarray, start: int, stop: int, ref: float) -> tu
 
 @kernel
 def bbands_into(values: np.ndarray, period: int, nbdev_up: float, nbdev_dn: float,
-                upper: np.ndarray, middle: np.ndarray, lower: np.ndarray) -> None:
+                upper: np.ndarray, middle: np.ndarray, lower: np.ndarray, have_middle: bool = False) -> None:
     """One pass: the SMA (``sma_into``'s running sum) and the deviation sums side by side.
+
+    ``have_middle``: ``middle`` already holds the SMA of ``period`` (a set that asks for that
+    SMA too shares it), so only the deviation is computed.
 
     The variance comes from sums of ``x - ref`` and ``(x - ref)^2`` with ``ref`` the
     window mean, re-taken every ``period`` bars (O(period) each time, so O(1) per
@@ -74,8 +46,9 @@ def bbands_into(values: np.ndarray, period: int, nbdev_up: float, nbdev_dn: floa
         fill_nan(lower, n)
         return
     fill_nan(upper, first_out)
-    fill_nan(middle, first_out)
     fill_nan(lower, first_out)
+    if not have_middle:
+        fill_nan(middle, first_out)
     total = 0.0
     for i in range(begin, first_out):
         total += values[i]
@@ -87,11 +60,14 @@ def bbands_into(values: np.ndarray, period: int, nbdev_up: float, nbdev_dn: floa
     trailing = begin
     for i in range(first_out, n):
         x = values[i]
-        total += x
-        mid = total / period
-        old = values[trailing]
-        total -= old
-        trailing += 1
+        if have_middle:
+            mid = middle[i]
+        else:
+            total += x
+            mid = total / period
+            total -= values[trailing]
+            trailing += 1
+            middle[i] = mid
         if since_rebase == period:
             ref = mid
             s1, s2 = _deviation_sums(values, i - period + 1, i + 1, ref)
@@ -104,7 +80,6 @@ def bbands_into(values: np.ndarray, period: int, nbdev_up: float, nbdev_dn: floa
         since_rebase += 1
         variance = (s2 - s1 * s1 * inv) * inv
         std = math.sqrt(variance) if variance > 1e-10 else 0.0
-        middle[i] = mid
         upper[i] = mid + std * nbdev_up
         lower[i] = mid - std * nbdev_dn
 

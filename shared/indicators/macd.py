@@ -74,6 +74,46 @@ def macd_into(values: np.ndarray, fast: int, slow: int, signal: int,
 
 
 @kernel
+def macd_on_slow_into(values: np.ndarray, fast: int, slow: int, signal: int, slow_ema: np.ndarray,
+                      line: np.ndarray, sig: np.ndarray, hist: np.ndarray) -> None:
+    """``macd_into`` for a set that already has the EMA of ``slow`` (``ema_into``'s row, the same bits):
+    only the fast EMA and the signal line are left to run."""
+    n = values.shape[0]
+    begin = first_valid(values)
+    seeded = begin + slow - 1
+    first_out = seeded + signal - 1
+    if fast < 1 or fast > slow or signal < 1 or first_out >= n:
+        macd_into(values, fast, slow, signal, line, sig, hist)
+        return
+    fill_nan(line, first_out)
+    fill_nan(sig, first_out)
+    fill_nan(hist, first_out)
+    k_fast = 2.0 / (fast + 1)
+    k_sig = 2.0 / (signal + 1)
+    fast_total = 0.0
+    for i in range(seeded + 1 - fast, seeded + 1):
+        fast_total += values[i]
+    fast_ema = fast_total / fast
+    raw = fast_ema - slow_ema[seeded]
+    sig_total = raw
+    for i in range(seeded + 1, first_out + 1):
+        fast_ema = (values[i] - fast_ema) * k_fast + fast_ema
+        raw = fast_ema - slow_ema[i]
+        sig_total += raw
+    signal_ema = sig_total / signal
+    line[first_out] = raw
+    sig[first_out] = signal_ema
+    hist[first_out] = raw - signal_ema
+    for i in range(first_out + 1, n):
+        fast_ema = (values[i] - fast_ema) * k_fast + fast_ema
+        raw = fast_ema - slow_ema[i]
+        signal_ema = (raw - signal_ema) * k_sig + signal_ema
+        line[i] = raw
+        sig[i] = signal_ema
+        hist[i] = raw - signal_ema
+
+
+@kernel
 def macd_cn_into(values: np.ndarray, fast: int, slow: int, signal: int,
                  dif: np.ndarray, dea: np.ndarray, bar: np.ndarray) -> None:
     """DIF, DEA and the MACD bar 2 * (DIF - DEA), EMAs seeded with the first value."""

@@ -30,8 +30,9 @@ def _ratio(gain: float, loss: float) -> float:
 @kernel
 def _smooth(gain: float, loss: float, change: float, keep: float, weight: float) -> tuple[float, float]:
     # (avg * (period - 1) + x) / period as avg * keep + x * weight: one fused multiply-add on the chain
-    up = change if change > 0 else 0.0
-    down = -change if change < 0 else 0.0
+    size = abs(change)
+    up = (change + size) * 0.5  # max(change, 0) exactly, without a branch to mispredict
+    down = (size - change) * 0.5
     return fma(gain, keep, up * weight), fma(loss, keep, down * weight)
 
 

@@ -87,6 +87,6 @@ def test_compute_indicators_names_and_values() -> None:
 
 
 def test_unknown_indicator_is_named() -> None:
-    with pytest.raises(InvalidInput, match="boll") as info:
-        compute_indicators(["ma", "boll"], closes())
-    assert info.value.details == {"indicators": ["boll"]}
+    with pytest.raises(InvalidInput, match="'bol'") as info:
+        compute_indicators(["ma", "bol"], closes())
+    assert info.value.details[0]["field"] == "query.indicators"
