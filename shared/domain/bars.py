@@ -268,10 +268,12 @@ def from_epoch_ms(ms: np.ndarray) -> pd.Series:
 
 
 def day_ordinals(days: pd.Series) -> np.ndarray:
+    """Trading days (``datetime.date`` objects or datetime64) -> int64 proleptic ordinals."""
     values = days.to_numpy()
     if values.dtype.kind == "M":
         return values.astype("datetime64[D]").astype(np.int64) + date(1970, 1, 1).toordinal()
-    return np.fromiter((d.toordinal() for d in values), dtype=np.int64, count=len(values))
+    codes, unique = pd.factorize(values)  # a handful of distinct days: convert each once
+    return np.array([d.toordinal() for d in unique], dtype=np.int64)[codes]
 
 
 def last_valid(values: np.ndarray, starts: np.ndarray) -> np.ndarray:

@@ -1,0 +1,88 @@
+"""The compiled single pass behind ``tick_bars.minute_bars_from_ticks`` (numba).
+
+One pass over the ticks in arrival order, any number of symbols interleaved:
+trading day from the tick's time (a lookup per calendar day and part of day),
+the bar minute from the product's session table for that day, late ticks
+(a bar earlier than the symbol's open one) skipped, OHLCV, turnover and the last
+known open interest accumulated in place. Caching the compiled code follows
+``shared.indicators._jit``: only where it can be written.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from numba import njit
+
+CACHE = bool(os.environ.get("NUMBA_CACHE_DIR")) or os.access(Path(__file__).parent, os.W_OK)
+SH_OFFSET_MS = 8 * 3600 * 1000
+MS_PER_DAY = 86_400_000
+MS_PER_MIN = 60_000
+
+
+@njit(cache=CACHE)
+def aggregate_ticks(codes, ms, price, volume, turnover, open_interest, day_table, first_day, table_id,  # noqa: PLR0913
+                    first_trading_day, targets, grace_only, grace_ms, n_symbols):
+    """Returns (symbol code, bar start as local epoch minute, trading day ordinal, o, h, l, c, v, turnover, oi)."""
+    n = len(ms)
+    out_code = np.empty(n, np.int64)
+    out_key = np.empty(n, np.int64)
+    out_day = np.empty(n, np.int64)
+    out_open = np.empty(n, np.float64)
+    out_high = np.empty(n, np.float64)
+    out_low = np.empty(n, np.float64)
+    out_close = np.empty(n, np.float64)
+    out_volume = np.zeros(n, np.int64)
+    out_turnover = np.full(n, np.nan)
+    out_oi = np.full(n, np.nan)
+    open_key = np.full(n_symbols, -1, np.int64)
+    open_row = np.full(n_symbols, -1, np.int64)
+    rows = 0
+    for i in range(n):
+        p = price[i]
+        if np.isnan(p):
+            continue
+        local = ms[i] + SH_OFFSET_MS
+        day = local // MS_PER_DAY
+        clock = (local % MS_PER_DAY) // MS_PER_MIN
+        part = 2 if clock >= 1080 else (0 if clock < 480 else 1)
+        trading_day = day_table[day - first_day, part]
+        k = codes[i]
+        table = table_id[k, trading_day - first_trading_day]
+        minute = (clock + 360) % 1440  # minutes since 18:00
+        target = targets[table, minute]
+        if target < 0 or (grace_only[table, minute] and local % MS_PER_MIN >= grace_ms):
+            continue
+        key = local // MS_PER_MIN + target - minute
+        if key < open_key[k]:
+            continue  # late: its bar is already behind the symbol's open bar
+        if key == open_key[k]:
+            r = open_row[k]
+            if p > out_high[r]:
+                out_high[r] = p
+            if p < out_low[r]:
+                out_low[r] = p
+            out_close[r] = p
+            out_volume[r] += volume[i]
+        else:
+            r = rows
+            rows += 1
+            open_key[k] = key
+            open_row[k] = r
+            out_code[r] = k
+            out_key[r] = key
+            out_day[r] = trading_day
+            out_open[r] = p
+            out_high[r] = p
+            out_low[r] = p
+            out_close[r] = p
+            out_volume[r] = volume[i]
+        t = turnover[i]
+        if not np.isnan(t):
+            out_turnover[r] = t if np.isnan(out_turnover[r]) else out_turnover[r] + t
+        oi = open_interest[i]
+        if not np.isnan(oi):
+            out_oi[r] = oi
+    return (out_code[:rows], out_key[:rows], out_day[:rows], out_open[:rows], out_high[:rows], out_low[:rows],
+            out_close[:rows], out_volume[:rows], out_turnover[:rows], out_oi[:rows])
