@@ -2,7 +2,13 @@
 
 Indicators are computed over every bar of the fetched range and only then
 cut to the last ``limit`` bars, so the first returned values already have
-their warm-up behind them.
+their warm-up behind them. Without ``start`` the fetched range reaches back
+``warmup_bars`` bars before the first returned one: each indicator's own fixed
+warm-up (``IndicatorSpec.warmup_bars``: the window, plus for recursive ones the
+bars after which the seed's weight is below 1e-15), at least 400. Values then
+equal those over the whole stored history (to ~1e-12; issue 3 case 9). OBV is a
+running total with no warm-up that could make it so: it counts from the first
+returned bar.
 """
 from __future__ import annotations
 
@@ -14,33 +20,33 @@ import numpy as np
 import pandas as pd
 
 from shared.domain.bars import resample
-from shared.errors import InvalidInput
-from shared.indicators import INDICATOR_NAMES, compute_indicators
+from shared.indicators import compute_indicators, parse_indicators
 
 SH = ZoneInfo("Asia/Shanghai")
 PRICE_COLUMNS = ("open", "high", "low", "close")
 # most 1-minute bars one bar of each period can hold (a trading day: at most 555, SHFE gold and silver)
 MAX_MINUTES = {"1m": 1, "5m": 5, "15m": 15, "30m": 30, "1h": 60, "1d": 600, "1w": 3000}
-# bars of history before the first returned one when no start is given: the slowest decay,
-# MACD's EMA(26), leaves (25/27)**400 ~ 4e-14 of a truncated start in the values
+# bars of history before the first returned one when no start is given, at least (and without
+# indicators): the oldest fetched bar of a period may be partial, and must not be returned
 WARMUP_BARS = 400
 
 
-def minutes_needed(period: str, limit: int) -> int:
-    """1-minute bars that surely make ``limit + WARMUP_BARS`` bars of ``period`` (the oldest maybe partial)."""
-    return (limit + WARMUP_BARS) * MAX_MINUTES[period]
+def warmup_bars(indicators: list[str]) -> int:
+    """Bars of history the ``indicators`` (canonical texts) need before the first returned bar."""
+    return max([WARMUP_BARS, *(spec.warmup_bars() for spec in parse_indicators(",".join(indicators)))])
+
+
+def minutes_needed(period: str, limit: int, indicators: list[str] | None = None) -> int:
+    """1-minute bars that surely make ``limit + warmup_bars(indicators)`` bars of ``period`` (the oldest maybe partial)."""
+    return (limit + warmup_bars(indicators or [])) * MAX_MINUTES[period]
 
 
 def parse_indicator_names(text: str | None) -> list[str]:
-    """``"ma, macd,,ma"`` -> ``["ma", "macd"]``; InvalidInput naming any unknown one."""
-    if not text:
-        return []
-    names = list(dict.fromkeys(n for n in (part.strip().lower() for part in text.split(",")) if n))
-    unknown = [n for n in names if n not in INDICATOR_NAMES]
-    if unknown:
-        raise InvalidInput(f"unknown indicator {unknown[0]!r}: expected a comma list of {', '.join(INDICATOR_NAMES)}",
-                           [{"field": "query.indicators", "message": f"unknown: {', '.join(unknown)}"}])
-    return names
+    """``"ma:5,20, macd.cn,,rsi"`` -> canonical texts ``["ma:5,20", "macd.cn:12,26,9", "rsi:14"]``.
+
+    InvalidInput naming the unknown name or bad parameter (field ``query.indicators``).
+    """
+    return [spec.text() for spec in parse_indicators(text)]
 
 
 def kline_rows(minute: pd.DataFrame, period: str, indicators: list[str], limit: int,
@@ -50,11 +56,15 @@ def kline_rows(minute: pd.DataFrame, period: str, indicators: list[str], limit: 
     ``symbol`` names the product whose sessions align n-minute and hour bars.
     """
     bars = resample(minute, period, symbol=symbol).reset_index(drop=True)
-    close = bars["close"].to_numpy(dtype=np.float64)
-    values = compute_indicators(indicators, close) if indicators else {}
+    prices = {name: bars[name].to_numpy(dtype=np.float64) for name in ("high", "low", "close", "volume")}
     first = max(len(bars) - limit, 0)
-    bars = bars.iloc[first:]
+    specs = parse_indicators(",".join(indicators))
+    running_totals = [s for s in specs if s.name == "obv"]  # counted from the first returned bar
+    values = compute_indicators([s for s in specs if s.name != "obv"], prices)
     columns = {key: np.asarray(series, dtype=np.float64)[first:] for key, series in values.items()}
+    if running_totals:
+        columns.update(compute_indicators(running_totals, {k: v[first:] for k, v in prices.items()}))
+    bars = bars.iloc[first:]
 
     stamps = pd.to_datetime(bars["ts"]).dt.tz_convert(SH)  # PgBarStore gives tz-aware ts
     days = pd.to_datetime(bars["trading_day"])
