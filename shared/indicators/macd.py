@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from shared.indicators._fma import fma
 from shared.indicators._jit import kernel
 from shared.indicators.moving_averages import as_prices, check_period, fill_nan, first_valid
 
@@ -54,8 +55,8 @@ def macd_into(values: np.ndarray, fast: int, slow: int, signal: int,
     sig_total = raw
     for i in range(seeded + 1, first_out + 1):
         x = values[i]
-        fast_ema = (x - fast_ema) * k_fast + fast_ema
-        slow_ema = (x - slow_ema) * k_slow + slow_ema
+        fast_ema = fma(x - fast_ema, k_fast, fast_ema)
+        slow_ema = fma(x - slow_ema, k_slow, slow_ema)
         raw = fast_ema - slow_ema
         sig_total += raw
     signal_ema = sig_total / signal
@@ -64,10 +65,10 @@ def macd_into(values: np.ndarray, fast: int, slow: int, signal: int,
     hist[first_out] = raw - signal_ema
     for i in range(first_out + 1, n):
         x = values[i]
-        fast_ema = (x - fast_ema) * k_fast + fast_ema
-        slow_ema = (x - slow_ema) * k_slow + slow_ema
+        fast_ema = fma(x - fast_ema, k_fast, fast_ema)
+        slow_ema = fma(x - slow_ema, k_slow, slow_ema)
         raw = fast_ema - slow_ema
-        signal_ema = (raw - signal_ema) * k_sig + signal_ema
+        signal_ema = fma(raw - signal_ema, k_sig, signal_ema)
         line[i] = raw
         sig[i] = signal_ema
         hist[i] = raw - signal_ema
@@ -97,7 +98,7 @@ def macd_on_slow_into(values: np.ndarray, fast: int, slow: int, signal: int, slo
     raw = fast_ema - slow_ema[seeded]
     sig_total = raw
     for i in range(seeded + 1, first_out + 1):
-        fast_ema = (values[i] - fast_ema) * k_fast + fast_ema
+        fast_ema = fma(values[i] - fast_ema, k_fast, fast_ema)
         raw = fast_ema - slow_ema[i]
         sig_total += raw
     signal_ema = sig_total / signal
@@ -105,9 +106,9 @@ def macd_on_slow_into(values: np.ndarray, fast: int, slow: int, signal: int, slo
     sig[first_out] = signal_ema
     hist[first_out] = raw - signal_ema
     for i in range(first_out + 1, n):
-        fast_ema = (values[i] - fast_ema) * k_fast + fast_ema
+        fast_ema = fma(values[i] - fast_ema, k_fast, fast_ema)
         raw = fast_ema - slow_ema[i]
-        signal_ema = (raw - signal_ema) * k_sig + signal_ema
+        signal_ema = fma(raw - signal_ema, k_sig, signal_ema)
         line[i] = raw
         sig[i] = signal_ema
         hist[i] = raw - signal_ema
@@ -136,10 +137,10 @@ def macd_cn_into(values: np.ndarray, fast: int, slow: int, signal: int,
     bar[begin] = 2.0 * (d - e)
     for i in range(begin + 1, n):
         x = values[i]
-        ef = (x - ef) * kf + ef
-        es = (x - es) * ks + es
+        ef = fma(x - ef, kf, ef)
+        es = fma(x - es, ks, es)
         d = ef - es
-        e = (d - e) * kd + e
+        e = fma(d - e, kd, e)
         dif[i] = d
         dea[i] = e
         bar[i] = 2.0 * (d - e)

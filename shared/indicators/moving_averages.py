@@ -2,8 +2,9 @@
 
 TA-Lib's SMA keeps a running sum (add the new value, subtract the one leaving);
 its EMA is seeded with the SMA of the first ``period`` values and then
-``ema += (x - ema) * 2 / (period + 1)``. The arithmetic below follows the same
-order of operations, so the values are equal to TA-Lib's, not merely close.
+``ema += (x - ema) * 2 / (period + 1)``, which TA-Lib 0.6+ computes as one fused
+multiply-add (``_fma``). The arithmetic below follows the same order of
+operations, so the values are equal to TA-Lib's, not merely close.
 Leading NaNs are skipped as the TA-Lib Python wrapper does; the first
 ``period - 1`` outputs after them are NaN (the warm-up).
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from shared.indicators._fma import fma
 from shared.indicators._jit import kernel
 
 
@@ -76,7 +78,7 @@ def ema_from(values: np.ndarray, period: int, seed_start: int, out: np.ndarray) 
     current = total / period
     out[seed_start + period - 1] = current
     for i in range(seed_start + period, n):
-        current = (values[i] - current) * k + current
+        current = fma(values[i] - current, k, current)
         out[i] = current
 
 
@@ -104,7 +106,7 @@ def ema_cn_into(values: np.ndarray, period: int, out: np.ndarray) -> None:
     current = values[begin]
     out[begin] = current
     for i in range(begin + 1, n):
-        current = (values[i] - current) * k + current
+        current = fma(values[i] - current, k, current)
         out[i] = current
 
 

@@ -20,8 +20,9 @@ def obv_into(close: np.ndarray, volume: np.ndarray, out: np.ndarray) -> None:
     for i in range(begin + 1, n):
         x = close[i]
         v = volume[i]
-        # selects, not branches: the direction of a close is a coin toss for the branch predictor
-        total += v if x > previous else (-v if x < previous else 0.0)
+        # arithmetic, not branches: the direction of a close is a coin toss for the branch predictor
+        # (v * 1.0, v * -1.0 and v * 0.0 are exact, so the sum is TA-Lib's)
+        total += v * (np.float64(x > previous) - np.float64(x < previous))
         out[i] = total
         previous = x
 
