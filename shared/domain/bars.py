@@ -258,9 +258,14 @@ def bars_frame(bars: Iterable[Bar]) -> pd.DataFrame:
     return frame
 
 
+_PER_MS = {"s": 1, "ms": 1, "us": 1_000, "ns": 1_000_000}
+
+
 def epoch_ms(stamps: pd.Series) -> np.ndarray:
-    """tz-aware timestamps -> int64 epoch milliseconds."""
-    return stamps.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[ms]").astype(np.int64)
+    """tz-aware timestamps -> int64 epoch milliseconds (the stored integers, no copy through datetime64)."""
+    unit = stamps.dt.unit
+    values = stamps.array.asi8
+    return values * 1000 if unit == "s" else values // _PER_MS[unit]
 
 
 def from_epoch_ms(ms: np.ndarray) -> pd.Series:

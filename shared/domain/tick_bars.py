@@ -87,7 +87,7 @@ def minute_bars_from_ticks(ticks: pd.DataFrame) -> pd.DataFrame:
                 grace_rows.append(grace_only)
             table_id[k, offset] = schedules[sched]
     code, key, day, o, h, low, c, v, turnover, oi = aggregate_ticks(
-        codes.astype(np.int64), ms, ticks["last_price"].to_numpy(dtype=np.float64),
+        np.ascontiguousarray(codes), ms, ticks["last_price"].to_numpy(dtype=np.float64),
         ticks["volume"].to_numpy(dtype=np.int64), ticks["turnover"].to_numpy(dtype=np.float64),
         ticks["open_interest"].to_numpy(dtype=np.float64), day_table, first_day, table_id, first_td,
         np.stack(target_rows), np.stack(grace_rows), CLOSE_GRACE_MS, len(symbols))
