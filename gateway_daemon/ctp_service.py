@@ -75,7 +75,10 @@ async def run_ctp(settings: Settings, *, config: CtpConfig | None = None,
     td.start()
     intake.start()
     journal_dir = f"{settings.daemon_state_dir}/journal"
-    await serve(md, feed, settings, journal_dir=journal_dir)
+    def order_events_to(pusher: Any) -> None:  # the pusher lives on the loop; events come from the trader thread
+        events.offer = lambda topic, message: loop.call_soon_threadsafe(pusher.offer, topic, message)
+
+    await serve(md, feed, settings, journal_dir=journal_dir, on_pusher=order_events_to)
     await asyncio.to_thread(td.stop)  # logs out
     stop.set()
     await asyncio.gather(*tasks)

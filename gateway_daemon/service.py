@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gateway_daemon.feed import MarketSource, TickFeed
@@ -67,7 +68,8 @@ async def run_replay(options: ReplayOptions, settings: Settings) -> int:
     return 0
 
 
-async def serve(source: MarketSource, feed: TickFeed, settings: Settings, *, journal_dir: str | None = None) -> None:
+async def serve(source: MarketSource, feed: TickFeed, settings: Settings, *, journal_dir: str | None = None,
+                on_pusher: Callable[[Pusher], None] | None = None) -> None:
     """Run the pipeline over what ``source`` puts into ``feed`` until it marks END_OF_SOURCE.
 
     With ``journal_dir`` every tick and bar is on disk before it is stored, and waits there while
@@ -80,6 +82,8 @@ async def serve(source: MarketSource, feed: TickFeed, settings: Settings, *, jou
     redis_sink = RedisSink(settings.redis_url, redis_journal)
     pg_sink = PgSink(database_url(settings), journal=pg_journal)
     pusher = build_pusher(settings)
+    if pusher is not None and on_pusher is not None:
+        on_pusher(pusher)
     pipeline = Pipeline(redis_sink, pg_sink, pusher)
     stop = asyncio.Event()
     started = time.monotonic()

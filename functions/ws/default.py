@@ -61,6 +61,12 @@ def _apply(store: WsConnections, connection_id: str, action: str, topics: list[s
     if action == "ping":
         return {"type": "pong"}
     if action == "subscribe":
+        own = (store.get(connection_id) or {}).get("user_id", "")
+        for topic in topics:
+            kind, owner = parse_topic(topic)
+            if kind == "order" and owner != own:  # order events are private to their user
+                raise InvalidInput(f"{topic!r} belongs to another user: subscribe to order.<your user id>",
+                                   {"topic": topic})
         if len(store.topics_of(connection_id) | set(topics)) > MAX_TOPICS_PER_CONNECTION:
             raise InvalidInput(f"at most {MAX_TOPICS_PER_CONNECTION} topics per connection", {"field": "topics"})
         store.subscribe(connection_id, topics)

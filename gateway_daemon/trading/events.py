@@ -15,7 +15,7 @@ from shared.domain.topics import order_topic
 class EventPublisher:
     def __init__(self, redis_url: str | None, offer: Callable[[str, dict[str, Any]], None] | None = None) -> None:
         self._redis = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=2) if redis_url else None
-        self._offer = offer
+        self.offer = offer
         self.published: list[tuple[str, dict[str, Any]]] = []  # kept for tests and the health report (last 1000)
 
     def publish(self, user_id: str | None, kind: str, data: dict[str, Any]) -> None:
@@ -30,5 +30,5 @@ class EventPublisher:
                 self._redis.publish(topic, json.dumps(message["data"], default=str))
             except redis.RedisError as exc:  # the row is in PostgreSQL; the event is a notification
                 log("order_event_not_published", "warning", topic=topic, error=str(exc))
-        if self._offer is not None:
-            self._offer(topic, json.loads(json.dumps(message, default=str)))
+        if self.offer is not None:
+            self.offer(topic, json.loads(json.dumps(message, default=str)))

@@ -10,9 +10,10 @@ import re
 
 from shared.errors import InvalidInput
 
-TOPIC_KINDS = ("tick", "bar", "backtest")
+TOPIC_KINDS = ("tick", "bar", "backtest", "order")
 # contract codes as the exchanges write them (cu1801, MA801, IF1711) or a continuous series (cu_main)
 _SYMBOL = re.compile(r"^[A-Za-z]{1,4}(\d{3,4}|_main)$")
+_USER = re.compile(r"^[A-Za-z0-9-]{1,64}$")  # order.<user id>: the user's own order and trade events
 _BACKTEST_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -38,9 +39,9 @@ def parse_topic(topic: object) -> tuple[str, str]:
     if not isinstance(topic, str):
         raise InvalidInput(f"topic must be a string like 'tick.cu1801', got {topic!r}", {"topic": topic})
     kind, _, symbol = topic.partition(".")
-    name = _BACKTEST_ID if kind == "backtest" else _SYMBOL
+    name = _BACKTEST_ID if kind == "backtest" else _USER if kind == "order" else _SYMBOL
     if kind not in TOPIC_KINDS or not name.match(symbol):
         raise InvalidInput(
-            f"unknown topic {topic!r}: expected tick.<symbol>, bar.<symbol> or backtest.<id>, e.g. tick.cu1801",
+            f"unknown topic {topic!r}: expected tick.<symbol>, bar.<symbol>, backtest.<id> or order.<user id>, e.g. tick.cu1801",
             {"topic": topic})
     return kind, symbol

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
+import urllib.request
 import subprocess
 import sys
 import time
@@ -24,8 +26,15 @@ DATA = ROOT / "data" / "ticks_ctp_5_contracts_20171113.csv.gz"
 STREAM = "orders:sigkill"
 
 
-def _start(tmp_path: Path, db_url: str, redis_url: str, broker: Path, first: int, last: int, log: str):
-    env = {**os.environ, "QC_DATABASE_URL": db_url, "QC_REDIS_URL": redis_url,
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start(tmp_path: Path, db_url: str, redis_url: str, broker: Path, first: int, last: int, log: str,
+           health_port: int = 0):
+    env = {**os.environ, "QC_DAEMON_HEALTH_PORT": str(health_port), "QC_DATABASE_URL": db_url, "QC_REDIS_URL": redis_url,
            "QC_DAEMON_STATE_DIR": str(tmp_path / "state"), "QC_ORDER_STREAM": STREAM, "QC_WS_MANAGEMENT_URL": ""}
     env.pop("QC_DATABASE_SECRET_ID", None)
     out = open(tmp_path / log, "w")  # noqa: SIM115
@@ -80,14 +89,19 @@ def test_sigkill_mid_order_and_mid_flush(db, redis_url, tmp_path) -> None:
     FakeBroker(broker_path)["hold_reports"] = False
     enqueue(r, STREAM, "insert", _order("k2", 54002))
     enqueue(r, STREAM, "insert", _order("k5", 54005))
-    second = _start(tmp_path, db.info.dsn, redis_url, broker_path, 3000, 4000, "run2.log")
+    port = _free_port()
+    second = _start(tmp_path, db.info.dsn, redis_url, broker_path, 3000, 4000, "run2.log", port)
     try:
         _wait(lambda: db.execute("SELECT count(*) FROM ticks").fetchone()[0] >= len(expected), 60, "all ticks")
         _wait(lambda: len(FakeBroker(broker_path)["inserts"]) == 6, what="k5 at the broker")
         _wait(lambda: db.execute("SELECT count(*) FROM orders WHERE status = 'queued'").fetchone()[0] == 6,
               what="6 queued orders")
         _wait(lambda: r.xpending(STREAM, "daemon")["pending"] == 0, what="every entry acknowledged")
-        time.sleep(0.5)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as answer:
+            health = json.loads(answer.read())
+        assert answer.status == 200 and health["status"] == "ok" and health["td"]["state"] == "ready"
+        assert r.ttl("daemon:heartbeat") > 0  # written at start, then every 5 s
+        _wait(lambda: json.loads(r.get("daemon:heartbeat"))["td"]["state"] == "ready", 10, "a ready heartbeat")
     finally:
         second.send_signal(signal.SIGTERM)
         code = second.wait(20)
