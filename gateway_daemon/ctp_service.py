@@ -70,7 +70,7 @@ async def run_ctp(settings: Settings, *, config: CtpConfig | None = None,
     tasks = [asyncio.create_task(heartbeat(settings.redis_url, state, stop))]
     server = None
     if settings.daemon_health_port:
-        server = await serve_health(settings.daemon_health_port, state,
+        server = await serve_health(settings.daemon_health_port, state, lambda: not td.auth_fatal,
                                     lambda: md.logged_in.is_set() and td.ready.is_set())
     td.start()
     intake.start()

@@ -2,7 +2,9 @@
 
 ``daemon:heartbeat`` holds the daemon's state as JSON and expires after
 ``ttl_s``, so a missing key means a dead or stuck daemon. ``GET /health``
-answers 200 when both CTP sessions are up (503 otherwise) with the same JSON.
+answers with the same JSON: status "ok" when both CTP sessions are up, "degraded"
+while they are not (fronts close outside trading hours: no reason to restart),
+and HTTP 503 only when the daemon cannot recover by itself (AuthCode refused).
 """
 from __future__ import annotations
 
@@ -40,12 +42,14 @@ async def heartbeat(redis_url: str, state: State, stop: asyncio.Event, *, every_
         await client.aclose()
 
 
-async def serve_health(port: int, state: State, healthy: Callable[[], bool]) -> asyncio.AbstractServer:
+async def serve_health(port: int, state: State, healthy: Callable[[], bool],
+                       ready: Callable[[], bool]) -> asyncio.AbstractServer:
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             await asyncio.wait_for(reader.readline(), 2)
             ok = healthy()
-            body = json.dumps({"status": "ok" if ok else "degraded", **state()}, default=str).encode()
+            status = ("ok" if ready() else "degraded") if ok else "failed"
+            body = json.dumps({"status": status, **state()}, default=str).encode()
             head = f"HTTP/1.1 {'200 OK' if ok else '503 Service Unavailable'}\r\nContent-Type: application/json\r\n" \
                    f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
             writer.write(head.encode() + body)
