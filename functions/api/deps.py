@@ -42,6 +42,10 @@ def get_sfn(settings: SettingsDep) -> Any:
     return client("stepfunctions", settings.aws_region, settings.aws_endpoint_url)
 
 
+def get_s3(settings: SettingsDep) -> Any:
+    return client("s3", settings.aws_region, settings.aws_endpoint_url)
+
+
 def get_jwt_key(settings: SettingsDep) -> bytes:
     return jwt_key(settings)
 
@@ -49,6 +53,7 @@ def get_jwt_key(settings: SettingsDep) -> bytes:
 DbDep = Annotated[psycopg.Connection, Depends(get_db)]
 RedisDep = Annotated[redis.Redis, Depends(get_redis)]
 SfnDep = Annotated[Any, Depends(get_sfn)]
+S3Dep = Annotated[Any, Depends(get_s3)]
 JwtKeyDep = Annotated[bytes, Depends(get_jwt_key)]
 
 # auto_error=False: a missing header becomes our own 401 body, not FastAPI's 403

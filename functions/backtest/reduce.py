@@ -31,7 +31,8 @@ def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     if not results:
         raise RuntimeError(f"every shard failed ({len(failed)} of {len(items)})")
     ranked = rank(results)
-    summary = {**ranked, "bars_key": items[0]["bars_key"], "failed_shards": failed,
+    # the spec as the workers ran it (size and tick filled in): the results API reruns from it
+    summary = {**ranked, "spec": items[0]["spec"], "bars_key": items[0]["bars_key"], "failed_shards": failed,
                "failed_combinations": sum(len(f["params"]) for f in failed)}
     set_result(runtime.db(), backtest_id, summary, done=len(results))
     publish(runtime.settings(), backtest_topic(backtest_id),

@@ -8,13 +8,15 @@ from infra.constructs.backtest_machine import BacktestMachine
 from infra.constructs.python_function import PythonFunction
 from infra.stacks.data import DataStack
 from infra.stacks.network import NetworkStack
+from infra.stacks.websocket_api import WebSocketStack
 
 
 class BacktestStack(Stack):
     def __init__(self, scope: Construct, id: str, *, network: NetworkStack, data: DataStack,
-                 **kwargs: object) -> None:
+                 websocket: WebSocketStack, **kwargs: object) -> None:
         super().__init__(scope, id, **kwargs)
-        env = data.runtime_environment()
+        # workers and reduce push progress to backtest.<id> subscribers through the Management API
+        env = data.runtime_environment() | {"QC_WS_MANAGEMENT_URL": websocket.stage.callback_url}
         in_vpc = {"vpc": network.vpc, "security_groups": [network.app_sg]}
         fns = {
             # plan reads bars from PostgreSQL and stages them in S3; workers only read S3
@@ -26,6 +28,10 @@ class BacktestStack(Stack):
         }
         for fn in fns.values():
             data.database.secret.grant_read(fn.function)
+        for name in ("worker", "reduce"):
+            websocket.api.grant_manage_connections(fns[name].function)
+            data.subscriptions.grant_read_write_data(fns[name].function)  # read subscribers, drop gone ones
+            data.connections.grant_read_write_data(fns[name].function)
         self.machine = BacktestMachine(
             self, "Machine", plan=fns["plan"].function, worker=fns["worker"].function,
             reduce=fns["reduce"].function, failed=fns["failed"].function, results=data.results)

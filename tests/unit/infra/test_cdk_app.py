@@ -101,3 +101,19 @@ def test_daemon_runs_as_exactly_one_task(templates: dict[str, Template]) -> None
         "DesiredCount": 1,
         "DeploymentConfiguration": Match.object_like({"MaximumPercent": 100, "MinimumHealthyPercent": 0})})
 
+
+
+def test_api_may_cancel_backtests_and_read_their_bars(templates: dict[str, Template]) -> None:
+    policies = templates["http"].find_resources("AWS::IAM::Policy")
+    actions = json.dumps([s["Action"] for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]])
+    assert "states:StopExecution" in actions and "s3:GetObject*" in actions
+
+
+def test_backtest_workers_push_progress_through_the_management_api(templates: dict[str, Template]) -> None:
+    functions = templates["backtest"].find_resources("AWS::Lambda::Function")
+    worker = next(fn for fn in functions.values() if fn["Properties"]["ImageConfig"]["Command"][0]
+                  == HANDLERS["backtest_worker"])
+    assert "QC_WS_MANAGEMENT_URL" in worker["Properties"]["Environment"]["Variables"]
+    policies = templates["backtest"].find_resources("AWS::IAM::Policy")
+    actions = json.dumps([s["Action"] for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]])
+    assert "execute-api:ManageConnections" in actions
