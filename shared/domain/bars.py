@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from shared.domain.calendar import previous_trading_day
 from shared.domain.instruments import product_of
 from shared.domain.sessions import (
     CLOSE_GRACE_MS, OUTSIDE, SH, bar_close_minute, bucket_last_minute, bucket_starts, minute_targets, schedule,
@@ -43,6 +44,7 @@ BAR_COLUMNS = ["ts", "trading_day", "open", "high", "low", "close", "volume", "o
 _MS_PER_MIN = 60_000
 _SH_OFFSET_MIN = 8 * 60  # Asia/Shanghai has had no DST since 1991
 _EVENING_START = 18 * 60
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,19 +301,78 @@ def sum_or_nan(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return np.where(counts > 0, sums, np.nan)
 
 
-def resample(frame: pd.DataFrame, period: str, *, symbol: str | None = None) -> pd.DataFrame:
+def _session_stamps(product: str, day: date) -> np.ndarray:
+    """Local epoch minutes of every traded minute of ``product``'s trading day ``day``, in order."""
+    sched = schedule(product, day)
+    evening = previous_trading_day(day)  # a night session is held only on the weekday before
+    stamps = []
+    for start, end in sched.periods:
+        for minute in range(start, end):
+            base = evening if minute < 360 else evening + timedelta(days=1) if minute < 840 else day
+            clock = (minute + _EVENING_START) % 1440
+            stamps.append((base.toordinal() - _EPOCH_ORDINAL) * 1440 + clock)
+    return np.array(stamps, dtype=np.int64)
+
+
+def fill_empty_minutes(frame: pd.DataFrame, *, symbol: str | None = None) -> pd.DataFrame:
+    """1-minute bars with a bar for every traded minute of each trading day present, from the first bar on.
+
+    Only when asked for (``resample(..., fill_empty=True)``): a minute without trades becomes a bar with
+    volume 0 and open = high = low = close = the previous close, open interest carried (the convention
+    of the exchanges' vendors and vn.py's history).
+    """
+    ordered = frame.sort_values("ts", kind="stable").reset_index(drop=True)
+    if ordered.empty:
+        return ordered[BAR_COLUMNS].copy()
+    if symbol is None and "symbol" in ordered.columns:
+        symbol = str(ordered["symbol"].iloc[0])
+    product = product_of(symbol) if symbol else ""
+    minutes = epoch_ms(ordered["ts"]) // _MS_PER_MIN + _SH_OFFSET_MIN
+    days = sorted(set(ordered["trading_day"]))
+    grid = [(_session_stamps(product, day), day) for day in days]
+    every = np.concatenate([g for g, _ in grid] + [minutes])
+    labels = np.concatenate([np.full(len(g), day.toordinal()) for g, day in grid] + [day_ordinals(ordered["trading_day"])])
+    every, first = np.unique(every, return_index=True)
+    every, day_of = every[every >= minutes[0]], labels[first][every >= minutes[0]]
+    position = np.searchsorted(every, minutes)
+    out = pd.DataFrame(index=range(len(every)), columns=BAR_COLUMNS)
+    close = np.full(len(every), np.nan)
+    close[position] = ordered["close"].to_numpy(dtype=np.float64)
+    close = pd.Series(close).ffill().to_numpy()
+    missing = np.ones(len(every), dtype=bool)
+    missing[position] = False
+    out["ts"] = from_epoch_ms((every - _SH_OFFSET_MIN) * _MS_PER_MIN)
+    out["trading_day"] = [date.fromordinal(int(d)) for d in day_of]
+    for column in ("open", "high", "low"):
+        values = close.copy()
+        values[position] = ordered[column].to_numpy(dtype=np.float64)
+        out[column] = values
+    out["close"] = close
+    volume = np.zeros(len(every), dtype=np.int64)
+    volume[position] = ordered["volume"].to_numpy(dtype=np.int64)
+    out["volume"] = volume
+    interest = np.full(len(every), np.nan)
+    interest[position] = ordered["open_interest"].to_numpy(dtype=np.float64)
+    out["open_interest"] = pd.Series(interest).ffill().to_numpy()
+    return out
+
+
+def resample(frame: pd.DataFrame, period: str, *, symbol: str | None = None, fill_empty: bool = False) -> pd.DataFrame:
     """1-minute bars (columns ``BAR_COLUMNS``, one symbol) -> bars of ``period``, oldest first.
 
     ``symbol`` (or the frame's ``symbol`` column) names the product whose sessions
     align n-minute and hour bars; see the module docstring for the convention.
+    ``fill_empty``: first add flat zero-volume bars for minutes without trades (``fill_empty_minutes``).
     """
     if period not in PERIODS:
         raise InvalidInput(f"unknown period {period!r}: expected one of {', '.join(PERIODS)}", {"period": period})
+    if symbol is None and "symbol" in frame.columns and len(frame):
+        symbol = str(frame["symbol"].iloc[0])
+    if fill_empty:
+        frame = fill_empty_minutes(frame, symbol=symbol)
     ordered = frame.sort_values("ts", kind="stable").reset_index(drop=True)
     if period == "1m" or ordered.empty:
         return ordered[BAR_COLUMNS].copy()
-    if symbol is None and "symbol" in ordered.columns:
-        symbol = str(ordered["symbol"].iloc[0])
     product = product_of(symbol) if symbol else ""
     ms = epoch_ms(ordered["ts"])
     ordinals = day_ordinals(ordered["trading_day"])

@@ -118,8 +118,9 @@ def test_ticks_and_bars_stored_in_postgres(replay: dict[str, Any], emulation: Em
         ).fetchone()
         first_tick = conn.execute(
             "SELECT ts, last_price, cum_volume FROM ticks WHERE symbol = 'cu1801' ORDER BY ts, seq LIMIT 1").fetchone()
-    # data/README.md: cu1801 39,261 rows with 2 exact duplicates; IF1711 17,293 rows, none duplicated
-    assert counts == {"cu1801": 39_259, "IF1711": 17_293}
+    # data/README.md: cu1801 39,261 rows with 2 exact duplicates and a 15:22:06 post-close snapshot;
+    # IF1711 17,293 rows, none duplicated, post-close snapshots at 15:24:25 and 15:27:51 (outside the session)
+    assert counts == {"cu1801": 39_258, "IF1711": 17_291}
     # full-day bar counts from data/README.md: SHFE cu 465, CFFEX IF 240
     assert bar_counts == {"cu1801": 465, "IF1711": 240}
     cu = source[source["InstrumentID"] == "cu1801"]
@@ -133,8 +134,9 @@ def test_ticks_and_bars_stored_in_postgres(replay: dict[str, Any], emulation: Em
 
 
 def test_every_tick_and_bar_published_on_redis(replay: dict[str, Any]) -> None:
-    # IF1711: 17,293 rows, no duplicates; a CFFEX day has 240 one-minute bars (data/README.md)
-    assert replay["published"] == {"tick.IF1711": 17_293, "bar.IF1711": 240}
+    # IF1711: 17,293 rows, no duplicates, 2 post-close snapshots outside the session; a CFFEX day has
+    # 240 one-minute bars (data/README.md)
+    assert replay["published"] == {"tick.IF1711": 17_291, "bar.IF1711": 240}
 
 
 def test_latest_tick_snapshot_in_redis(replay: dict[str, Any], emulation: Emulation, source: pd.DataFrame) -> None:

@@ -217,3 +217,27 @@ def test_case7_sentinels_and_an_off_hours_snapshot() -> None:
     night = cleaner.clean(ctp("sc2406", "INE", "20231130", "20231129", "21:00:00", 500, 591.0, 250))
     assert night is not None and (night.trading_day, night.volume) == (date(2023, 11, 30), 250)
     assert builder.on_tick(night) == [] and [ohlcv(b) for b in builder.flush()] == [(591.0, 591.0, 591.0, 591.0, 250)]
+
+
+def test_empty_minutes_only_when_asked() -> None:
+    # case 3's bars: 6 minutes. rb trades 21:00-23:00 and 225 day minutes; filling starts at the first bar
+    # (Friday 09:00), so trading day 01-05 gets 225 minutes and 01-08 (with Friday's night) 120 + 225
+    rows = [(at(2024, 1, 5, 9, 0), 3500, 3510, 3495, 3505, 100), (at(2024, 1, 5, 14, 59), 3505, 3520, 3500, 3518, 200),
+            (at(2024, 1, 5, 21, 0), 3520, 3530, 3515, 3525, 150), (at(2024, 1, 5, 22, 59), 3525, 3528, 3490, 3495, 120),
+            (at(2024, 1, 8, 9, 0), 3496, 3500, 3480, 3485, 180), (at(2024, 1, 8, 14, 59), 3485, 3540, 3484, 3535, 210)]
+    frame = pd.DataFrame(rows, columns=["ts", "open", "high", "low", "close", "volume"])
+    frame["ts"] = pd.to_datetime(frame["ts"]).dt.tz_convert(SH)
+    frame["trading_day"] = [trading_day(ts, "rb") for ts in frame["ts"]]
+    frame["open_interest"] = 100.0
+    assert len(resample(frame, "1m", symbol="rb2405")) == 6
+    filled = resample(frame, "1m", symbol="rb2405", fill_empty=True)
+    assert len(filled) == 225 + 345
+    assert filled["volume"].sum() == 960
+    by_ts = filled.set_index("ts")
+    # 09:01 had no trade: flat at the 09:00 close; the 10:15-10:30 break has no bars
+    assert tuple(by_ts.loc[pd.Timestamp(at(2024, 1, 5, 9, 1)), ["open", "high", "low", "close", "volume"]]) == (
+        3505, 3505, 3505, 3505, 0)
+    assert pd.Timestamp(at(2024, 1, 5, 10, 20)) not in by_ts.index
+    assert by_ts.loc[pd.Timestamp(at(2024, 1, 5, 21, 1)), "trading_day"] == date(2024, 1, 8)
+    daily = resample(frame, "1d", symbol="rb2405", fill_empty=True)
+    assert list(daily["volume"]) == [300, 660] and list(daily["close"]) == [3518, 3535]
