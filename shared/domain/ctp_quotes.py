@@ -175,9 +175,20 @@ def parse_quote(fields: Mapping[str, Any], exchange_hint: Exchange | None = None
         cum_turnover=_number(fields, "Turnover"), open_interest=_number(fields, "OpenInterest"),
         bid_price1=_price(fields, "BidPrice1"), bid_volume1=_integer(fields, "BidVolume1"),
         ask_price1=_price(fields, "AskPrice1"), ask_volume1=_integer(fields, "AskVolume1"),
-        bid_prices=tuple(_price(fields, f"BidPrice{n}") for n in _LEVELS),
-        bid_volumes=tuple(_integer(fields, f"BidVolume{n}") for n in _LEVELS),
-        ask_prices=tuple(_price(fields, f"AskPrice{n}") for n in _LEVELS),
-        ask_volumes=tuple(_integer(fields, f"AskVolume{n}") for n in _LEVELS),
-        close_price=_price(fields, "ClosePrice"), settlement_price=_price(fields, "SettlementPrice"),
+        **_depth_and_settlement(fields),
     )
+
+
+def _depth_and_settlement(fields: Mapping[str, Any]) -> dict[str, Any]:
+    # level-1 feeds and recordings carry no deeper levels: skip 20 lookups per tick for them
+    out: dict[str, Any] = {}
+    if "BidPrice2" in fields or "AskPrice2" in fields:
+        out["bid_prices"] = tuple(_price(fields, f"BidPrice{n}") for n in _LEVELS)
+        out["bid_volumes"] = tuple(_integer(fields, f"BidVolume{n}") for n in _LEVELS)
+        out["ask_prices"] = tuple(_price(fields, f"AskPrice{n}") for n in _LEVELS)
+        out["ask_volumes"] = tuple(_integer(fields, f"AskVolume{n}") for n in _LEVELS)
+    if "ClosePrice" in fields:
+        out["close_price"] = _price(fields, "ClosePrice")
+    if "SettlementPrice" in fields:
+        out["settlement_price"] = _price(fields, "SettlementPrice")
+    return out
