@@ -17,8 +17,11 @@ import os
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
+
+import psycopg
 
 from gateway_daemon.ctp.codes import (ACTION_DELETE, AUTH_CODE_WRONG, CONTINGENT_IMMEDIATELY, DIRECTION,
                                       FORCE_CLOSE_NOT, HEDGE_SPECULATION, OFFSET, ORDER_FIELDS, TRADE_FIELDS,
@@ -36,6 +39,9 @@ POSITION_FIELDS = ("InstrumentID", "ExchangeID", "PosiDirection", "Position", "T
                    "PositionCost", "PreSettlementPrice", "OpenCost")
 ACCOUNT_FIELDS = ("Balance", "Available", "CurrMargin", "FrozenMargin", "Commission", "CloseProfit",
                   "PositionProfit", "TradingDay")
+# messages whose handling writes to PostgreSQL: while it is away they wait, in order, and are retried
+STORE_BOUND = frozenset({"order", "trade", "rsp", "insert_error", "action_error", "command", "logged_in"})
+STALL_RETRY_S = 1.0
 DEPTH_LIMIT_FIELDS = ("InstrumentID", "UpperLimitPrice", "LowerLimitPrice")
 INPUT_ORDER_FIELDS = ("InstrumentID", "ExchangeID", "OrderRef", "Direction", "CombOffsetFlag", "LimitPrice",
                       "VolumeTotalOriginal")
@@ -89,6 +95,8 @@ class TraderSession:
         self._request_id = 0
         self._retry_auth_at: float | None = None
         self._rows: dict[str, list[dict[str, Any]]] = {}
+        self._stalled: deque[tuple[str, tuple[Any, ...]]] = deque()  # reports waiting for the database
+        self._stalled_retry_at = 0.0
         self.state = "disconnected"
         self.auth_fatal = False
         self.ready = threading.Event()
@@ -148,9 +156,14 @@ class TraderSession:
                 if kind == "_stop":
                     self._shutdown()
                     return
-                if kind:
+                if kind in STORE_BOUND:
+                    if self._stalled or not self._handle(kind, args):
+                        self._stalled.append((kind, args))  # behind the stalled ones: order is kept
+                elif kind:
                     getattr(self, "_on_" + kind)(*args)
                 now = self._clock()
+                if self._stalled and now >= self._stalled_retry_at:
+                    self._retry_stalled(now)
                 if self._retry_auth_at is not None and now >= self._retry_auth_at:
                     self._retry_auth_at = None
                     if self.state == "connected":
@@ -159,6 +172,26 @@ class TraderSession:
                 self.handler.tick(now)
             except Exception as exc:  # noqa: BLE001 - the session thread must survive one bad message
                 log("td_handler_failed", "error", message_kind=kind, error=repr(exc))
+
+    def _handle(self, kind: str, args: tuple[Any, ...]) -> bool:
+        """Run a message that writes to the database; False (to be retried) while the database is away."""
+        try:
+            getattr(self, "_on_" + kind)(*args)
+        except psycopg.OperationalError as exc:
+            if not self._stalled:
+                log("td_store_unavailable", "warning", error=str(exc).strip(),
+                    action="order reports wait in memory, in order, and are retried every second")
+            self._stalled_retry_at = self._clock() + STALL_RETRY_S
+            return False
+        return True
+
+    def _retry_stalled(self, now: float) -> None:
+        while self._stalled:
+            kind, args = self._stalled[0]
+            if not self._handle(kind, args):
+                return
+            self._stalled.popleft()
+        log("td_store_recovered")
 
     def _shutdown(self) -> None:
         api, self._api = self._api, None

@@ -183,3 +183,19 @@ def test_case_1_reconnect_replay(db, redis_url, broker_got_it: bool) -> None:
     assert [t[0] for t in trades] == ["1001", "1002", "1003"]
     assert rig.rows("SELECT direction, today, yesterday, realised_pnl FROM positions WHERE account = %s "
                     "AND symbol = 'rb2405'", ACCOUNT) == [("long", 2, 0, 100.0)]  # (3610 - 3600) x 1 x 10
+
+
+def test_reports_wait_while_postgres_is_away_and_are_stored_in_order(db, redis_url) -> None:
+    with Rig(db.info.dsn, redis_url, _broker()) as rig:
+        rig.connect()
+        rig.insert(**order("pg", volume=2))
+        real_url = rig.manager._url
+        rig.manager._url, rig.manager._conn = "postgresql://postgres@127.0.0.1:1/nowhere", None  # database away
+        rig.api.fill(rig.broker["orders"][0], 1, 3600.0, trade_id="7001")
+        rig.api.fill(rig.broker["orders"][0], 1, 3601.0, trade_id="7002")
+        rig.settle()
+        assert rig.rows("SELECT count(*) FROM trades") == [(0,)]
+        rig.manager._url = real_url  # back
+        rig.wait_until(lambda: not rig.session._stalled, timeout_s=5)
+        assert rig.rows("SELECT trade_id FROM trades ORDER BY trade_id") == [("7001",), ("7002",)]
+        assert _order_row(rig, "pg")[:2] == ("filled", 2)
