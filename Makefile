@@ -16,6 +16,7 @@ up: setup  ## run the local emulation until Ctrl-C (HTTP :8000/dev, WebSocket :8
 	$(PY) -m infra.local up
 
 bench: setup  ## benchmarks: ours against the named alternative, ratios printed from one run
+	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) -m benchmarks
 
 synth: setup  ## synthesise the CDK app into cdk.out/

@@ -75,7 +75,13 @@ class Run:
 
     trades: Trades
     equity: np.ndarray  # float64, one per bar
-    position: np.ndarray  # int64, net lots after each bar
+
+    @property
+    def position(self) -> np.ndarray:
+        """Net lots after each bar (derived from the fills: the kernel does not store it)."""
+        change = np.zeros(len(self.equity), np.int64)
+        np.add.at(change, self.trades.bar, self.trades.direction.astype(np.int64) * self.trades.volume)
+        return np.cumsum(change)
 
 
 @jit(inline="always")

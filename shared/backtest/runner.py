@@ -17,7 +17,7 @@ def simulate(code, p, ind, first, open_, high, low, close, trading_day, costs, l
     n = close.shape[0]
     size, tick, capital = costs[0], costs[1], costs[7]
     equity = np.empty(n)
-    position = np.empty(n, np.int64)
+    rows = ind.shape[0]
     state = np.zeros(6)  # pos, long today, long yesterday, short today, short yesterday, fill pnl
     mem0, mem1 = 0.0, 0.0  # a strategy's memory between bars
     orders = np.zeros((MAX_ORDERS, 4))
@@ -35,24 +35,25 @@ def simulate(code, p, ind, first, open_, high, low, close, trading_day, costs, l
             if count > 0:
                 ntr = match_bar(i, orders, count, open_, high, low, close, costs, state, trades, ntr)
                 if ntr < 0:
-                    return -1, equity, position
+                    return -1, equity
                 eq += state[5]
         count = 0
         equity[i] = eq
-        position[i] = int(state[0])
         if eq <= 0.0:  # bust: no more trading, equity frozen
             equity[i + 1:] = eq
-            position[i + 1:] = int(state[0])
             break
         if i >= first:
-            out, mem0, mem1 = decide(code, p[0], p[1], p[2], ind[0, i], ind[1, i], ind[2, i], ind[3, i],
-                                     ind[0, i - 1], ind[1, i - 1], high[i], low[i], close[i],
-                                     int(state[0]), lots, mem0, mem1)
+            x1 = ind[1, i] if rows > 1 else np.nan
+            x2 = ind[2, i] if rows > 2 else np.nan
+            x3 = ind[3, i] if rows > 3 else np.nan
+            y1 = ind[1, i - 1] if rows > 1 else np.nan
+            out, mem0, mem1 = decide(code, p[0], p[1], p[2], ind[0, i], x1, x2, x3, ind[0, i - 1], y1,
+                                     high[i], low[i], close[i], int(state[0]), lots, mem0, mem1)
             if out[0] >= 1:
                 count = send(orders, count, out[1], out[2], out[3], out[4], tick)
             if out[0] >= 2:
                 count = send(orders, count, out[5], out[6], out[7], out[8], tick)
-    return ntr, equity, position
+    return ntr, equity
 
 
 def run(strategy: str, params: dict[str, Any] | Any, open_: np.ndarray, high: np.ndarray, low: np.ndarray,
@@ -62,16 +63,14 @@ def run(strategy: str, params: dict[str, Any] | Any, open_: np.ndarray, high: np
     p = params if isinstance(params, spec.params) else spec.params.model_validate(params)
     arrays = [np.ascontiguousarray(a, dtype=np.float64) for a in (open_, high, low, close)]
     ind, first = spec.prepare(p, arrays[1], arrays[2], arrays[3])
-    rows = np.full((4, len(close)), np.nan)
-    rows[:len(ind)] = ind
     values = np.zeros(3)
     values[:len(p.model_dump())] = spec.vector(p)
-    args = (spec.code, values, rows, max(int(first), 1), *arrays,
+    args = (spec.code, values, np.ascontiguousarray(ind), max(int(first), 1), *arrays,
             np.ascontiguousarray(trading_day, dtype=np.int64), costs.vector(), int(lots))
     capacity = len(close) // 8 + 64
     while True:
         buffer = np.empty((capacity, 7))
-        ntr, equity, position = simulate(*args, buffer)
+        ntr, equity = simulate(*args, buffer)
         if ntr >= 0:
             break
         capacity *= 4  # rare: more fills than the first guess; run again with room
@@ -79,4 +78,4 @@ def run(strategy: str, params: dict[str, Any] | Any, open_: np.ndarray, high: np
     trades = Trades(bar=t[:, 0].astype(np.int64), direction=t[:, 1].astype(np.int8),
                     offset=t[:, 2].astype(np.int8), price=t[:, 3].copy(), volume=t[:, 4].astype(np.int64),
                     commission=t[:, 5].copy(), slippage=t[:, 6].copy())
-    return Run(trades, equity=equity, position=position)
+    return Run(trades, equity=equity)

@@ -22,7 +22,8 @@ def test_case_2_a_night_trade_belongs_to_the_next_trading_day() -> None:
     labels = np.array([20210108, 20210111, 20210111, 20210111])
     calendar = np.array([20210108, 20210108, 20210108, 20210111])
     equity = np.array([1000.0, 997.0 + 0, 1002.0, 1007.0])  # bought at close 100; closes 100, 105, 110
-    run = Run(trades([(1, 1, OPEN, 100.0, 1, 3.0)]), equity, np.array([0, 1, 1, 1]))
+    run = Run(trades([(1, 1, OPEN, 100.0, 1, 3.0)]), equity)
+    assert list(run.position) == [0, 1, 1, 1]
     by_trading_day = daily(run, labels, 1.0, 1000.0)
     assert list(by_trading_day.day) == [20210108, 20210111]
     np.testing.assert_allclose(by_trading_day.net_pnl, [0.0, 7.0])
@@ -39,7 +40,7 @@ def test_case_2_a_night_trade_belongs_to_the_next_trading_day() -> None:
 def test_statistics_by_hand() -> None:
     # capital 100; day balances 110, 99, 121 (labels Mon 4 Jan .. Wed 6 Jan 2021)
     labels = np.array([20210104, 20210105, 20210106])
-    run = Run(trades([]), np.array([110.0, 99.0, 121.0]), np.zeros(3, np.int64))
+    run = Run(trades([]), np.array([110.0, 99.0, 121.0]))
     s = statistics(daily(run, labels, 1.0, 100.0), 100.0)
     r = np.log([1.1, 0.9, 121 / 99])
     assert s["total_return"] == pytest.approx(0.21)
@@ -62,7 +63,7 @@ def test_win_rate_and_profit_factor_per_closing_fill() -> None:
 
 
 def test_a_bust_run_reports_no_ratios() -> None:
-    run = Run(trades([]), np.array([50.0, -10.0]), np.zeros(2, np.int64))
+    run = Run(trades([]), np.array([50.0, -10.0]))
     s = statistics(daily(run, np.array([20210104, 20210105]), 1.0, 100.0), 100.0)
     assert s["total_return"] == pytest.approx(-1.1)
     assert s["sharpe"] == 0.0 and s["return_drawdown"] == 0.0
