@@ -14,7 +14,7 @@ from shared.indicators.cci import cci_into
 from shared.indicators.atr import atr_into
 from shared.indicators.bbands import bbands_into
 from shared.indicators.macd import macd_cn_into, macd_into, macd_on_slow_into
-from shared.indicators.moving_averages import ema_cn_into, ema_into, sma_into, wma_into
+from shared.indicators.moving_averages import ema_cn_into, ema_into, ema_pair_into, sma_into, wma_into
 from shared.indicators.obv import obv_into
 from shared.indicators.rsi import rsi_cn_into, rsi_into
 from shared.indicators.spec import INDICATOR_NAMES, IndicatorSpec, parse_indicators
@@ -85,9 +85,12 @@ def _price_set(specs: list[IndicatorSpec], columns: dict[str, np.ndarray]) -> di
                 values[f"ma{period}"] = out = np.empty(n)
                 sma_into(close, period, out)
         elif spec.name == "ema":
-            for period in p:
-                values[f"ema{period}"] = out = np.empty(n)
-                ema_into(close, period, out)
+            for a, b in zip(p[0::2], p[1::2], strict=False):
+                values[f"ema{a}"], values[f"ema{b}"] = np.empty(n), np.empty(n)
+                ema_pair_into(close, a, b, values[f"ema{a}"], values[f"ema{b}"])
+            if len(p) % 2:
+                values[f"ema{p[-1]}"] = out = np.empty(n)
+                ema_into(close, p[-1], out)
         elif spec.name == "rsi":
             for period in p:
                 values[f"rsi{period}"] = out = np.empty(n)

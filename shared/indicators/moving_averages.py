@@ -95,6 +95,46 @@ def ema_into(values: np.ndarray, period: int, out: np.ndarray) -> None:
 
 
 @kernel
+def ema_pair_into(values: np.ndarray, p1: int, p2: int, out1: np.ndarray, out2: np.ndarray) -> None:
+    """Two EMAs in one loop, each exactly as ``ema_into``: their dependency chains overlap instead of
+    running one after the other (an EMA step waits on the previous one; two independent steps fit
+    in the same cycles)."""
+    n = values.shape[0]
+    begin = first_valid(values)
+    if p1 < 1 or p2 < 1 or n - begin < max(p1, p2):
+        ema_into(values, p1, out1)
+        ema_into(values, p2, out2)
+        return
+    fill_nan(out1, begin + p1 - 1)
+    fill_nan(out2, begin + p2 - 1)
+    k1 = 2.0 / (p1 + 1)
+    k2 = 2.0 / (p2 + 1)
+    total = 0.0
+    for i in range(begin, begin + p1):
+        total += values[i]
+    e1 = total / p1
+    out1[begin + p1 - 1] = e1
+    total = 0.0
+    for i in range(begin, begin + p2):
+        total += values[i]
+    e2 = total / p2
+    out2[begin + p2 - 1] = e2
+    start = begin + max(p1, p2)
+    for i in range(begin + p1, start):
+        e1 = fma(values[i] - e1, k1, e1)
+        out1[i] = e1
+    for i in range(begin + p2, start):
+        e2 = fma(values[i] - e2, k2, e2)
+        out2[i] = e2
+    for i in range(start, n):
+        x = values[i]
+        e1 = fma(x - e1, k1, e1)
+        e2 = fma(x - e2, k2, e2)
+        out1[i] = e1
+        out2[i] = e2
+
+
+@kernel
 def ema_cn_into(values: np.ndarray, period: int, out: np.ndarray) -> None:
     """Charting-software EMA: seeded with the first value, so defined from the first bar."""
     n = values.shape[0]

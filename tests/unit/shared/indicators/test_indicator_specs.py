@@ -115,3 +115,10 @@ def test_the_shared_rows_are_the_same_values() -> None:
 def test_missing_prices_are_a_programming_error() -> None:
     with pytest.raises(ValueError, match="high"):
         compute_indicators(["atr"], prices()["close"])
+
+
+def test_emas_computed_in_pairs_are_the_single_kernel_values() -> None:
+    c = prices()["close"]
+    out = compute_indicators(["ema:12,26,5"], c)
+    for period in (12, 26, 5):
+        np.testing.assert_array_equal(out[f"ema{period}"], talib.EMA(c, period))  # bit-equal, NaNs included
