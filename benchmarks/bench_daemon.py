@@ -102,10 +102,10 @@ def _run(n_ticks: int, rate: float | None, redis_url: str, db_url: str, state_di
             start = time.perf_counter()
             price = 54000.0
             for i in range(n_ticks):
-                if rate is not None:
-                    due = start + i / rate
-                    while time.perf_counter() < due:
-                        pass
+                if rate is not None:  # sleep, not spin: a spinning producer would hold the GIL from the loop
+                    ahead = start + i / rate - time.perf_counter()
+                    if ahead > 0.0005:
+                        time.sleep(ahead)
                 step, sym = divmod(i, n_sym)
                 ms = step * 500
                 secs = ms // 1000
