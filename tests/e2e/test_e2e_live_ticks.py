@@ -141,7 +141,9 @@ def test_every_tick_and_bar_published_on_redis(replay: dict[str, Any]) -> None:
 
 def test_latest_tick_snapshot_in_redis(replay: dict[str, Any], emulation: Emulation, source: pd.DataFrame) -> None:
     last = json.loads(redis.Redis.from_url(emulation.settings.redis_url).get("tick:last:cu1801"))
-    cu = source[source["InstrumentID"] == "cu1801"]
+    # the file's last cu1801 row is the 15:22:06 post-close snapshot, outside the session: the latest kept
+    # tick is the one before it (15:00:00.500, within a second of the close)
+    cu = source[source["InstrumentID"] == "cu1801"].iloc[:-1]
     assert datetime.fromisoformat(last["ts"]) == cu["ts"].iloc[-1]
     assert last["last_price"] == cu["LastPrice"].iloc[-1]
     assert last["cum_volume"] == cu["Volume"].iloc[-1]
