@@ -1,9 +1,8 @@
 """Wilder's RSI as TA-Lib computes it, and the charting variant.
 
 TA-Lib: the first average gain/loss is the plain mean of the first ``period``
-changes; after that each is smoothed as ``(avg * (period - 1) + change) / period``
-(computed as ``avg * ((period - 1) / period) + change / period`` with one fused
-multiply-add: within ~1e-13 of TA-Lib, and short enough a chain to keep up with it).
+changes; after that each is smoothed as ``(avg * (period - 1) + change) / period``, which
+TA-Lib 0.6+ computes as ``* (1 / period)`` (the seed too): so do we, to the bit.
 When gains and losses are both exactly zero TA-Lib reports 0, and so do we.
 
 Charting software writes RSI as ``SMA(MAX(C - REF(C, 1), 0), N, 1) /
@@ -15,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from shared.indicators._fma import fma
 from shared.indicators._jit import kernel
 from shared.indicators.moving_averages import as_prices, check_period, fill_nan, first_valid
 
@@ -28,12 +26,12 @@ def _ratio(gain: float, loss: float) -> float:
 
 
 @kernel
-def _smooth(gain: float, loss: float, change: float, keep: float, weight: float) -> tuple[float, float]:
-    # (avg * (period - 1) + x) / period as avg * keep + x * weight: one fused multiply-add on the chain
+def _smooth(gain: float, loss: float, change: float, scale: float, weight: float) -> tuple[float, float]:
+    # (avg * (period - 1) + x) * (1 / period): TA-Lib 0.6+'s order, to the bit
     size = abs(change)
     up = (change + size) * 0.5  # max(change, 0) exactly, without a branch to mispredict
     down = (size - change) * 0.5
-    return fma(gain, keep, up * weight), fma(loss, keep, down * weight)
+    return (gain * scale + up) * weight, (loss * scale + down) * weight
 
 
 @kernel
@@ -55,15 +53,15 @@ def rsi_into(values: np.ndarray, period: int, out: np.ndarray) -> None:
             loss -= change
         else:
             gain += change
-    gain /= period
-    loss /= period
-    out[begin + period] = _ratio(gain, loss)
     weight = 1.0 / period
-    keep = (period - 1) / period
+    scale = period - 1.0
+    gain *= weight
+    loss *= weight
+    out[begin + period] = _ratio(gain, loss)
     for i in range(begin + period + 1, n):
         change = values[i] - previous
         previous = values[i]
-        gain, loss = _smooth(gain, loss, change, keep, weight)
+        gain, loss = _smooth(gain, loss, change, scale, weight)
         out[i] = _ratio(gain, loss)
 
 
@@ -81,11 +79,11 @@ def rsi_cn_into(values: np.ndarray, period: int, out: np.ndarray) -> None:
     out[begin + 1] = _ratio(gain, loss)
     previous = values[begin + 1]
     weight = 1.0 / period
-    keep = (period - 1) / period
+    scale = period - 1.0
     for i in range(begin + 2, n):
         change = values[i] - previous
         previous = values[i]
-        gain, loss = _smooth(gain, loss, change, keep, weight)
+        gain, loss = _smooth(gain, loss, change, scale, weight)
         out[i] = _ratio(gain, loss)
 
 

@@ -75,6 +75,15 @@ def test_macd(fast: int, slow: int, signal: int) -> None:
 def test_rsi(period: int) -> None:
     close = bars()["close"]
     assert_same(rsi(close, period), talib.RSI(close, timeperiod=period))
+    np.testing.assert_array_equal(rsi(close, period), talib.RSI(close, timeperiod=period))  # to the bit
+
+
+def test_rsi_on_a_flat_stretch_keeps_its_value() -> None:
+    # bars 13,9xx: copper sits at 67370 for dozens of minutes; the averages decay below 1e-8 but are not
+    # zero, and TA-Lib 0.6+ keeps reporting their ratio (72.14...), not 0 as its old 1e-8 test did
+    close = bars()["close"]
+    assert (close[13905:13935] == 67370).all()
+    assert rsi(close, 6)[13933] == pytest.approx(72.14282371, abs=1e-8) == talib.RSI(close, 6)[13933]
 
 
 @pytest.mark.parametrize(("period", "up", "down"), [(20, 2.0, 2.0), (5, 2.0, 2.0), (20, 1.5, 2.5), (26, 1.0, 1.0),
