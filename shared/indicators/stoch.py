@@ -1,6 +1,6 @@
 """Stochastic oscillator (TA-Lib ``STOCH``) and KDJ in both conventions.
 
-Raw %K over ``fastk`` bars is ``(close - lowest low) / ((highest high - lowest low) / 100)``,
+Raw %K over ``fastk`` bars is ``(close - lowest low) / (highest high - lowest low) * 100``,
 0 when the window has no range. The window extremes take three comparisons per
 bar (van Herk / Gil-Werman blocks): O(n) for any window.
 
@@ -47,8 +47,8 @@ def raw_k_into(high: np.ndarray, low: np.ndarray, close: np.ndarray, period: int
                 j = i - block + 1  # the window starts at the previous block's j-th bar
                 highest = tail_hi[j] if tail_hi[j] > head_hi else head_hi
                 lowest = tail_lo[j] if tail_lo[j] < head_lo else head_lo
-                diff = (highest - lowest) / 100.0
-                out[i] = (close[i] - lowest) / diff if diff != 0.0 else 0.0
+                diff = highest - lowest
+                out[i] = (close[i] - lowest) / diff * 100.0 if diff != 0.0 else 0.0
         if stop - block == period:
             running_hi = -np.inf
             running_lo = np.inf
