@@ -184,3 +184,15 @@ def test_bad_periods_are_refused() -> None:
         rsi(close, 1)
     with pytest.raises(ValueError, match="period"):
         ema(close, 2.5)
+
+
+def test_running_sums_do_not_drift_on_non_integer_prices() -> None:
+    # 200,000 steps of a seeded random walk near 100 (not exactly representable): TA-Lib's published
+    # WMA running sums drift to ~1e-8 here; ours re-add the window every `period` bars
+    rng = np.random.default_rng(3)
+    walk = 100 + np.cumsum(rng.normal(0, 1, 200_000))
+    weights = np.arange(1, 31, dtype=float)
+    exact = np.convolve(walk, weights[::-1], "valid") / weights.sum()
+    np.testing.assert_allclose(wma(walk, 30)[29:], exact, rtol=0, atol=1e-10)
+    assert_same(wma(walk, 30), talib.WMA(walk, 30))
+    assert_same(bbands(walk, 20, 2.0, 2.0), talib.BBANDS(walk, 20, 2.0, 2.0, 0))
