@@ -90,7 +90,7 @@ def minute_bars_from_ticks(ticks: pd.DataFrame) -> pd.DataFrame:
         np.ascontiguousarray(codes), ms, ticks["last_price"].to_numpy(dtype=np.float64),
         ticks["volume"].to_numpy(dtype=np.int64), ticks["turnover"].to_numpy(dtype=np.float64),
         ticks["open_interest"].to_numpy(dtype=np.float64), day_table, first_day, table_id, first_td,
-        np.stack(target_rows), np.stack(grace_rows), CLOSE_GRACE_MS, len(symbols))
+        np.stack(target_rows), np.stack(grace_rows), CLOSE_GRACE_MS, len(symbols), len(ms))
     order = np.lexsort((key, code))
     days = {d: date.fromordinal(int(d)) for d in np.unique(day)}
     return pd.DataFrame({

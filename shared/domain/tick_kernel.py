@@ -17,23 +17,31 @@ from numba import njit
 
 CACHE = bool(os.environ.get("NUMBA_CACHE_DIR")) or os.access(Path(__file__).parent, os.W_OK)
 SH_OFFSET_MS = 8 * 3600 * 1000
-MS_PER_DAY = 86_400_000
 MS_PER_MIN = 60_000
 
 
 @njit(cache=CACHE, error_model="numpy")
 def aggregate_ticks(codes, ms, price, volume, turnover, open_interest, day_table, first_day, table_id,  # noqa: PLR0913
-                    first_trading_day, targets, grace_only, grace_ms, n_symbols):
-    """Returns (symbol code, bar start as local epoch minute, trading day ordinal, o, h, l, c, v, turnover, oi)."""
-    n = len(ms)
-    # bars are ~1% of ticks: start small and double, instead of ten tick-sized arrays
-    capacity = 1024
-    ints = np.empty((4, capacity), np.int64)  # code, key, trading day, volume
-    floats = np.empty((6, capacity), np.float64)  # open, high, low, close, turnover, open interest
+                    first_trading_day, targets, grace_only, grace_ms, n_symbols, capacity):
+    """Returns (symbol code, bar start as local epoch minute, trading day ordinal, o, h, l, c, v, turnover, oi).
+
+    ``capacity``: room for this many bars (the number of ticks is always enough; np.empty touches no
+    memory until a bar is written, so only the bars' pages are used).
+    """
+    out_code = np.empty(capacity, np.int64)
+    out_key = np.empty(capacity, np.int64)
+    out_day = np.empty(capacity, np.int64)
+    out_open = np.empty(capacity, np.float64)
+    out_high = np.empty(capacity, np.float64)
+    out_low = np.empty(capacity, np.float64)
+    out_close = np.empty(capacity, np.float64)
+    out_volume = np.empty(capacity, np.int64)
+    out_turnover = np.empty(capacity, np.float64)
+    out_oi = np.empty(capacity, np.float64)
     open_key = np.full(n_symbols, -1, np.int64)
     open_row = np.full(n_symbols, -1, np.int64)
     rows = 0
-    for i in range(n):
+    for i in range(len(ms)):
         p = price[i]
         if np.isnan(p):
             continue
@@ -45,49 +53,42 @@ def aggregate_ticks(codes, ms, price, volume, turnover, open_interest, day_table
         trading_day = day_table[day - first_day, part]
         k = codes[i]
         table = table_id[k, trading_day - first_trading_day]
-        minute = clock + 360 if clock < 1080 else clock - 1080  # minutes since 18:00
+        minute = clock + 360 if clock < 1080 else clock - 1080
         target = targets[table, minute]
         if target < 0 or (grace_only[table, minute] and local - local_minute * MS_PER_MIN >= grace_ms):
             continue
         key = local_minute + target - minute
-        if key < open_key[k]:
+        current = open_key[k]
+        if key < current:
             continue  # late: its bar is already behind the symbol's open bar
-        if key == open_key[k]:
+        if key == current:
             r = open_row[k]
-            if p > floats[1, r]:
-                floats[1, r] = p
-            if p < floats[2, r]:
-                floats[2, r] = p
-            floats[3, r] = p
-            ints[3, r] += volume[i]
+            if p > out_high[r]:
+                out_high[r] = p
+            if p < out_low[r]:
+                out_low[r] = p
+            out_close[r] = p
+            out_volume[r] += volume[i]
         else:
-            if rows == capacity:
-                capacity *= 2
-                grown_ints = np.empty((4, capacity), np.int64)
-                grown_ints[:, :rows] = ints[:, :rows]
-                ints = grown_ints
-                grown_floats = np.empty((6, capacity), np.float64)
-                grown_floats[:, :rows] = floats[:, :rows]
-                floats = grown_floats
             r = rows
             rows += 1
             open_key[k] = key
             open_row[k] = r
-            ints[0, r] = k
-            ints[1, r] = key
-            ints[2, r] = trading_day
-            ints[3, r] = volume[i]
-            floats[0, r] = p
-            floats[1, r] = p
-            floats[2, r] = p
-            floats[3, r] = p
-            floats[4, r] = np.nan
-            floats[5, r] = np.nan
+            out_code[r] = k
+            out_key[r] = key
+            out_day[r] = trading_day
+            out_open[r] = p
+            out_high[r] = p
+            out_low[r] = p
+            out_close[r] = p
+            out_volume[r] = volume[i]
+            out_turnover[r] = np.nan
+            out_oi[r] = np.nan
         t = turnover[i]
-        if not np.isnan(t):
-            floats[4, r] = t if np.isnan(floats[4, r]) else floats[4, r] + t
+        if t == t:
+            out_turnover[r] = t if out_turnover[r] != out_turnover[r] else out_turnover[r] + t
         oi = open_interest[i]
-        if not np.isnan(oi):
-            floats[5, r] = oi
-    return (ints[0, :rows], ints[1, :rows], ints[2, :rows], floats[0, :rows], floats[1, :rows], floats[2, :rows],
-            floats[3, :rows], ints[3, :rows], floats[4, :rows], floats[5, :rows])
+        if oi == oi:
+            out_oi[r] = oi
+    return (out_code[:rows], out_key[:rows], out_day[:rows], out_open[:rows], out_high[:rows], out_low[:rows],
+            out_close[:rows], out_volume[:rows], out_turnover[:rows], out_oi[:rows])
