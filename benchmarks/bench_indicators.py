@@ -2,9 +2,10 @@
 
 Prices: the bundled real copper 1-minute bars (123,855) tiled to 1,000,000. Every
 candidate runs once to warm up (JIT compile or load from cache), then the
-candidates take turns, ``ROUNDS`` times, and each keeps its fastest time: other
-processes on the machine slow single runs down, never speed them up, so the
-minimum of interleaved runs compares like with like. Ratios are ours / theirs
+candidates take turns, ``ROUNDS`` times (rotating who goes first), and each keeps
+its fastest time: other processes on the machine slow single runs down, never
+speed them up, so the minimum of interleaved runs compares like with like. Each
+candidate keeps all its outputs alive until it returns, as a caller would. Ratios are ours / theirs
 (below 1.0: ours is faster).
 
 The pandas formulation is the one in ``shared/seed/backend-architecture.zh.md``:
@@ -77,10 +78,12 @@ def fastest(candidates: dict[str, Callable[[], object] | None], rounds: int = RO
     for f in live.values():
         f()
     best = {k: float("inf") for k in live}
-    for _ in range(rounds):
-        for name, f in live.items():
+    names = list(live)
+    for r in range(rounds):
+        # rotate who goes first: the run after pandas' big frees pays page faults for fresh memory
+        for name in names[r % len(names):] + names[:r % len(names)]:
             started = time.perf_counter()
-            f()
+            live[name]()
             best[name] = min(best[name], time.perf_counter() - started)
     return {k: best[k] * 1e3 if k in best else float("nan") for k in candidates}
 
