@@ -12,7 +12,6 @@ returned bar.
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -67,23 +66,27 @@ def kline_rows(minute: pd.DataFrame, period: str, indicators: list[str], limit: 
     bars = bars.iloc[first:]
 
     stamps = pd.to_datetime(bars["ts"]).dt.tz_convert(SH)  # PgBarStore gives tz-aware ts
-    days = pd.to_datetime(bars["trading_day"])
-    rows = []
-    for i, bar in enumerate(bars.itertuples(index=False)):
-        row: dict[str, Any] = {"ts": stamps.iat[i].isoformat(), "trading_day": days.iat[i].date().isoformat()}
-        for col in PRICE_COLUMNS:
-            row[col] = _number(getattr(bar, col))
-        row["volume"] = int(bar.volume)
-        row["open_interest"] = _number(bar.open_interest)
-        for key, column in columns.items():
-            row[key] = _number(column[i])
-        rows.append(row)
-    return rows
+    out: dict[str, list[Any]] = {
+        # every bar is in Asia/Shanghai (+08:00, no DST): formatting the wall clock is the ISO form
+        "ts": stamps.dt.strftime("%Y-%m-%dT%H:%M:%S+08:00").tolist(),
+        "trading_day": _iso_days(bars["trading_day"]),
+    }
+    for col in PRICE_COLUMNS:
+        out[col] = _numbers(bars[col].to_numpy(dtype=np.float64))
+    out["volume"] = bars["volume"].to_numpy(dtype=np.int64).tolist()
+    out["open_interest"] = _numbers(bars["open_interest"].to_numpy(dtype=np.float64))
+    for key, column in columns.items():
+        out[key] = _numbers(column)
+    names = list(out)
+    return [dict(zip(names, values, strict=True)) for values in zip(*out.values(), strict=True)]
 
 
-def _number(value: Any) -> float | None:
+def _iso_days(days: pd.Series) -> list[str]:
+    codes, unique = pd.factorize(days)
+    text = [pd.Timestamp(d).date().isoformat() for d in unique]
+    return [text[c] for c in codes]
+
+
+def _numbers(values: np.ndarray) -> list[float | None]:
     # JSON has no NaN: a missing value (warm-up, no open interest) is null
-    if value is None:
-        return None
-    value = float(value)
-    return None if math.isnan(value) else value
+    return np.where(np.isnan(values), None, values).tolist()
