@@ -90,3 +90,14 @@ def test_cached_answer_is_json_and_a_new_bar_is_never_served_stale(
     after = klines(client, period="1d", indicators="ma")
     assert [b["volume"] for b in after["bars"]] == [82919, 103527, 7]
     assert len(store.keys("klines:v1:cu_main:*")) == 2
+
+
+def test_redis_away_costs_only_the_cache(client: TestClient, copper: int, api_env) -> None:
+    from functions.api.app import create_app
+
+    cached = klines(client, period="1d")
+    away = TestClient(create_app(api_env.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})),
+                      raise_server_exceptions=False)
+    response = away.get("/market/klines", params={"symbol": "cu_main", "period": "1d"})
+    assert response.status_code == 200
+    assert response.json() == cached
