@@ -13,11 +13,9 @@ from shared.indicators._jit import kernel
 from shared.indicators.atr import true_range
 from shared.indicators.moving_averages import as_prices, check_period, fill_nan, first_valid3
 
-_ZERO = 1e-8
-
-
 @kernel
 def _is_zero(x: float) -> bool:
+    # TA-Lib 0.6+ tests for exactly zero; its old 1e-8 threshold skipped DX after long flat stretches
     return x == 0.0
 
 
