@@ -150,7 +150,9 @@ def run() -> None:
     from gateway_daemon.ctp.locale_guard import require_ctp_locale
 
     require_ctp_locale()
-    redis_url = os.environ.get("QC_REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + "/13"
+    # its own Redis database (QC_BENCH_REDIS_DB, 13); only its tick:last keys are stored there, removed at the end
+    redis_url = (os.environ.get("QC_REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + "/"
+                 + os.environ.get("QC_BENCH_REDIS_DB", "13"))
     db_url = _database_url()
     n = int(os.environ.get("BENCH_DAEMON_TICKS", "300000"))
     rows = []
@@ -165,6 +167,11 @@ def run() -> None:
             rows.append((label, result))
     finally:
         _drop_database(db_url)
+        import redis
+
+        client = redis.Redis.from_url(redis_url)
+        client.delete(*[f"tick:last:{symbol}" for symbol in SYMBOLS])
+        client.close()
     cores = len(os.sched_getaffinity(0))
     print(f"daemon ingest, fake CTP front -> MdSpi -> clean -> bars -> journal -> Redis + PostgreSQL ({cores} cores,"
           f" PostgreSQL and Redis on the same cores)")
