@@ -20,26 +20,15 @@ _COPY_DTYPES = {"ts": "int64", "trading_day": "int64", "open": "float64", "high"
 BAR_TABLE_COLUMNS = ("symbol", "ts", "trading_day", "open", "high", "low", "close", "volume", "turnover",
                      "open_interest")
 # One text value of CSV lines built by the server, parsed by pandas' C reader: a year of bars (124k rows)
-# in ~0.17 s against ~0.5 s for row tuples and a DataFrame built from Python objects (COPY TO pays
-# Python per row). ts as epoch milliseconds, trading_day as days since 1970-01-01, a missing open interest as "".
+# in ~0.1 s against ~0.5 s for row tuples and a DataFrame built from Python objects (COPY TO pays
+# Python per row). ts as epoch milliseconds (date_part is float8: far cheaper than extract's numeric),
+# trading_day as days since 1970-01-01, a missing open interest as "". No ORDER BY inside the aggregate
+# (it tripled the server time): the rows are sorted here, where they nearly always arrive in order.
 _MINUTE_BARS_CSV = (
-    "SELECT string_agg(concat_ws(',', (extract(epoch FROM ts) * 1000)::bigint, trading_day - DATE '1970-01-01', "
-    "open, high, low, close, volume, coalesce(open_interest::text, '')), E'\\n' ORDER BY ts) FROM bars_1m "
+    "SELECT string_agg(concat_ws(',', (date_part('epoch', ts) * 1000)::bigint, trading_day - DATE '1970-01-01', "
+    "open, high, low, close, volume, coalesce(open_interest::text, '')), E'\\n') FROM bars_1m "
     "WHERE symbol = %(symbol)s AND (%(start)s::timestamptz IS NULL OR ts >= %(start)s) "
     "AND (%(end)s::timestamptz IS NULL OR ts <= %(end)s)"
-)
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_COPY_DTYPES = {"ts": "int64", "trading_day": "int64", "open": "float64", "high": "float64", "low": "float64",
-                "close": "float64", "volume": "int64", "open_interest": "float64"}
-BAR_TABLE_COLUMNS = ("symbol", "ts", "trading_day", "open", "high", "low", "close", "volume", "turnover",
-                     "open_interest")
-# COPY out as CSV and parse with pandas' C reader: a year of bars (124k rows) in ~0.1 s instead of
-# ~0.5 s through Python row tuples; ts as epoch milliseconds, trading_day as YYYYMMDD
-_MINUTE_BARS_COPY = (
-    "COPY (SELECT (extract(epoch FROM ts) * 1000)::bigint, to_char(trading_day, 'YYYYMMDD')::int, "
-    "open, high, low, close, volume, open_interest FROM bars_1m "
-    "WHERE symbol = {symbol} AND ({start}::timestamptz IS NULL OR ts >= {start}) "
-    "AND ({end}::timestamptz IS NULL OR ts <= {end}) ORDER BY ts) TO STDOUT WITH (FORMAT csv)"
 )
 
 
@@ -67,6 +56,9 @@ class PgBarStore:
         text = self.conn.execute(_MINUTE_BARS_CSV, {"symbol": symbol, "start": start, "end": end}).fetchone()[0]
         frame = pd.read_csv(io.StringIO(text or ""), header=None, names=BAR_COLUMNS, dtype=_COPY_DTYPES,
                             engine="c") if text else pd.DataFrame({c: pd.Series(dtype=t) for c, t in _COPY_DTYPES.items()})
+        stamps = frame["ts"].to_numpy()
+        if len(stamps) > 1 and not (stamps[1:] > stamps[:-1]).all():
+            frame = frame.sort_values("ts", kind="stable").reset_index(drop=True)
         frame["ts"] = pd.to_datetime(frame["ts"], unit="ms", utc=True).dt.tz_convert("Asia/Shanghai")
         codes, unique = pd.factorize(frame["trading_day"])
         days = np.array([date.fromordinal(int(d) + _EPOCH_ORDINAL) for d in unique], dtype=object)
