@@ -69,7 +69,8 @@ def test_submit_starts_the_execution_and_marks_running(passing: TestClient, db: 
     state = passing.get(f"/backtests/{body['id']}", headers=auth)
     assert state.status_code == 200
     assert state.json() | {"spec": None} == {"id": body["id"], "status": "RUNNING", "total": 4, "done": 0,
-                                             "spec": None, "results": None, "best": None, "error": None}
+                                             "spec": None, "results": None, "ranking": None, "best": None,
+                                             "failed_shards": None, "error": None}
 
 
 def test_results_are_reported_once_stored(passing: TestClient, db: psycopg.Connection) -> None:
@@ -80,7 +81,9 @@ def test_results_are_reported_once_stored(passing: TestClient, db: psycopg.Conne
     db.execute("UPDATE backtests SET status = 'SUCCEEDED', done = 4, result = %s WHERE id = %s",
                (json.dumps({"results": [best], "best": best}), backtest_id))
     body = passing.get(f"/backtests/{backtest_id}", headers=auth).json()
-    assert (body["status"], body["done"], body["results"], body["best"]) == ("SUCCEEDED", 4, [best], best)
+    assert (body["status"], body["done"], body["best"]) == ("SUCCEEDED", 4, best)
+    assert body["results"] == [{"rank": 1, **best}]
+    assert body["ranking"] == {"offset": 0, "limit": 100, "count": 1}
 
 
 def test_only_the_owner_sees_a_backtest(passing: TestClient) -> None:
