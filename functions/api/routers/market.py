@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from functions.api.deps import DbDep, RedisDep
 from functions.api.errors import error_responses
-from functions.api.klines import kline_rows, minutes_needed, parse_indicator_names
+from functions.api.klines import kline_rows, lead_minutes_needed, minutes_needed, parse_indicator_names
 from functions.api.time_range import parse_bound, parse_range
 from shared.adapters import kline_cache
 from shared.adapters.pg_bar_ranges import has_bars_before, start_of_latest, window_version
@@ -55,13 +55,14 @@ class Klines(BaseModel):
         "n-minute and hour bars are aligned to each session's start (copper 1h: 21:00 ... 09:00 10:00 11:00 "
         "13:30 14:30; 11:00 holds 11:00-11:29), daily bars are by trading day (the night session of the "
         "evening before included), weekly bars by the ISO week of the trading day. Indicators are computed "
-        "over the whole range before the cut, so their warm-up lies before the first returned bar. "
+        "over the range and each indicator's fixed warm-up of bars before it, then cut, so their values do "
+        "not depend on the range asked for (null only where the stored history is too short). "
         "`start`/`end` (inclusive) take an ISO date, meaning a trading day, or an ISO datetime "
         "(Asia/Shanghai when it has no offset). Paging: `before` (an ISO datetime, usually the previous "
-        "page's `next_before`) returns the bars that start before it. Without `start` the range reaches back "
-        "far enough for `limit` bars plus each indicator's fixed warm-up (at least 400 bars; recursive ones "
-        "until the seed's weight is below 1e-15, e.g. 481 bars for RSI(14)), so values equal their "
-        "full-history ones to about 1e-12; `obv` counts from the first returned bar. "
+        "page's `next_before`) returns the bars that start before it. Without `start` the range is the latest "
+        "`limit` bars. The warm-up: the window, and for recursive indicators the bars until the seed's "
+        "weight is below 1e-15 (e.g. 481 bars for RSI(14)), so values equal their full-history ones to "
+        "about 1e-12; `obv` counts from the first returned bar. "
         "Answers are cached in Redis, keyed by the stored data they were built "
         "from. 404 for an unknown symbol, 400 for any bad parameter."),
     responses=error_responses(400, 404, 503),
@@ -100,14 +101,19 @@ def get_klines(
     if lo is None:
         # no start: the range is recent history long enough for limit bars plus their warm-up
         lo = start_of_latest(conn, symbol, minutes_needed(period, limit, names), hi)
+    elif lead := lead_minutes_needed(period, names):
+        # a start: the indicators' warm-up comes from the bars before it, so values do not depend on the range
+        lo = start_of_latest(conn, symbol, lead, lo - timedelta(microseconds=1))
     query = {"period": period, "start": start, "end": end, "limit": limit, "before": before, "indicators": names}
     key = kline_cache.cache_key(symbol, query, window_version(conn, symbol, lo, hi))
     cached = kline_cache.get(cache, key)
     if cached is not None:
         return Response(cached, media_type="application/json")
-    minute = store.minute_bars(symbol, lo, hi)
-    minute = minute[bar_range.mask(minute)]
-    rows = kline_rows(minute, period, names, limit, symbol)
+    fetched = store.minute_bars(symbol, lo, hi)
+    inside = bar_range.mask(fetched)
+    minute = fetched[inside]
+    lead_bars = fetched[~inside & (fetched["ts"] < minute["ts"].iloc[0])] if len(minute) else None
+    rows = kline_rows(minute, period, names, limit, symbol, lead=lead_bars)
     next_before = None
     if rows:
         first = datetime.fromisoformat(rows[0]["ts"])

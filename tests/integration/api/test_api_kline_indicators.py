@@ -94,3 +94,38 @@ def test_bad_indicators_are_400_naming_the_problem(client: TestClient, copper: i
     error = response.json()["error"]
     assert error["code"] == "invalid_input" and words in error["message"]
     assert "query.indicators" in [d["field"] for d in error["details"]]
+
+
+@pytest.mark.parametrize("start", ["2021-01-06", "2021-01-05T14:57:00", "2021-01-05T10:31:00+08:00"])
+@pytest.mark.parametrize("period", ["1m", "5m", "1h"])
+def test_values_do_not_depend_on_the_start_asked_for(client: TestClient, copper: int, start: str,
+                                                     period: str) -> None:
+    wanted = "rsi,macd,rsi.cn:6,macd.cn,kdj,kdj.cn,atr,adx:5,boll,ma:5,60,cci"
+    ranged = _klines(client, period=period, start=start, limit=5000, indicators=wanted)
+    full = {b["ts"]: b for b in _klines(client, period=period, start="2021-01-04", limit=5000,
+                                        indicators=wanted)}
+    keys = [k for k in ranged[0] if k not in ("ts", "trading_day", "open", "high", "low", "close", "volume",
+                                              "open_interest")]
+    assert len(keys) == 22
+    # a start inside a bar (14:57 in the 14:55 5m bar, 10:31 in the 10:00 hour) cuts that bar,
+    # and its indicators are still the whole bar's
+    for bar in ranged:
+        for key in keys:
+            reference = full[bar["ts"]][key]  # None where the 3 stored days are too short (ma60 of 1h bars)
+            expected = None if reference is None else pytest.approx(reference, rel=0, abs=1e-9)
+            assert bar[key] == expected, (bar["ts"], key)
+    assert ranged[-1]["rsi14"] is not None and ranged[-1]["ts"] == "2021-01-06T14:55:00+08:00"[:11] + (
+        {"1m": "14:59", "5m": "14:55", "1h": "14:30"}[period]) + ":00+08:00"
+
+
+def test_daily_and_weekly_warm_up_uses_whole_earlier_bars(client: TestClient, copper: int) -> None:
+    with gzip.open(sample_path(), "rt", newline="") as f:
+        closes = {r["trading_day"]: float(r["close"]) for r in csv.DictReader(f) if r["trading_day"] in DAYS}
+    (daily,) = _klines(client, period="1d", start="2021-01-06", indicators="ma:2,3")
+    assert daily["trading_day"] == "2021-01-06"
+    assert daily["ma2"] == pytest.approx((closes["20210105"] + closes["20210106"]) / 2)
+    assert daily["ma3"] == pytest.approx(sum(closes.values()) / 3)
+    # the week of 2021-01-04 starting at Wednesday's trading day: Monday and Tuesday are the same weekly
+    # bar, cut by the range, not an earlier week, so a 2-bar mean has nothing to average
+    (weekly,) = _klines(client, period="1w", start="2021-01-06", indicators="ma:2")
+    assert weekly["ma2"] is None and weekly["close"] == closes["20210106"]

@@ -93,11 +93,21 @@ def test_indicators_warm_up_before_the_cut(client: TestClient, copper: int) -> N
         assert isinstance(bar[key], float), key  # 465 bars fetched: every warm-up is behind the first bar
 
 
-def test_warm_up_values_are_null(client: TestClient, copper: int) -> None:
-    bars = _klines(client, start="2021-01-05T14:55:00", indicators="ma")["bars"]
-    assert len(bars) == 5
-    assert [b["ma5"] for b in bars] == [None, None, None, None, pytest.approx(58112.0)]
-    assert all(b["ma10"] is None and b["ma60"] is None for b in bars)
+def test_warm_up_comes_from_the_bars_before_start(client: TestClient, copper: int) -> None:
+    bars = _klines(client, start="2021-01-05T14:55:00", indicators="ma:5,2")["bars"]
+    assert [b["ts"][11:16] for b in bars] == ["14:55", "14:56", "14:57", "14:58", "14:59"]
+    # closes 14:51..14:59: 58090 58110 58100 58090 | 58110 58100 58130 58110 58110 (four before start)
+    assert [b["ma5"] for b in bars] == pytest.approx([58100.0, 58102.0, 58106.0, 58108.0, 58112.0])
+    assert [b["ma2"] for b in bars] == pytest.approx([58100.0, 58105.0, 58115.0, 58120.0, 58110.0])
+
+
+def test_warm_up_values_are_null_only_where_the_stored_history_is_too_short(client: TestClient,
+                                                                            copper: int) -> None:
+    bars = _klines(client, start="2021-01-04", limit=5000, indicators="ma")["bars"]  # the first stored day
+    assert [b["ma5"] is None for b in bars[:6]] == [True, True, True, True, False, False]
+    # 09:00..09:04 closes 57740 57840 57830 57920 57920
+    assert bars[4]["ma5"] == pytest.approx(57850.0)
+    assert all(b["ma60"] is None for b in bars[:59]) and bars[59]["ma60"] is not None
 
 
 def test_klines_through_the_gateway(invoke, copper: int) -> None:
