@@ -10,10 +10,18 @@ fastest time. vn.py runs once (it takes seconds); its bar objects are built outs
 Sweep: 100 dual-MA combinations on 100,000 bars, as combinations x bars per second: one process,
 then two worker processes (a warm pool, as warm Lambda containers are), and vectorbt given the
 whole grid as 100 signal columns in one call.
+
+Worker cold start: a new Python process imports the worker handler's modules and runs one
+dual-MA combination over the whole copper sample (read from a local npz, S3 left out), with the
+numba cache empty (every kernel compiles) and with the cache ``functions.backtest.warm``
+prepares when the image is built, copied in by ``functions.numba_cache`` as on Lambda.
 """
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -185,6 +193,63 @@ def sweep(b: dict[str, np.ndarray]) -> None:
           f"ours (2 processes) {vbt / two:.0f}x faster (goal >= 100x)")
 
 
+COLD_START = """
+import json, time
+started = time.perf_counter()
+import numpy as np
+from functions.backtest.worker import handler
+from shared.backtest.bars import COLUMNS, BarArrays
+from shared.backtest.spec import BacktestSpec
+from shared.backtest.sweep import run_shard
+imported = time.perf_counter()
+with np.load({bars!r}) as npz:
+    bars = BarArrays(**{{name: npz[name] for name in COLUMNS}})
+spec = BacktestSpec.parse({{"symbol": "cu_main", "start": "2021-01-04", "end": "2022-02-17", "strategy": "dual_ma",
+                            "grid": {{"fast": [10], "slow": [30]}}, "size": 5.0, "price_tick": 10.0}})
+(result,) = run_shard(bars, spec, spec.combinations())
+done = time.perf_counter()
+print(json.dumps({{"import_s": imported - started, "first_s": done - imported, "trades": result["trade_count"]}}))
+"""
+
+
+def _cold_process(script: str, env: dict[str, str]) -> dict[str, float]:
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).parents[1])
+    measures = json.loads(out.stdout.strip().splitlines()[-1])
+    return measures | {"process_s": time.perf_counter() - started}
+
+
+def cold_start(runs: int = 3) -> None:
+    from shared.backtest.bars import BarArrays
+
+    frame = pd.read_csv(DATA, dtype={"trading_day": str})
+    frame["ts"] = pd.to_datetime(frame["datetime"]).dt.tz_localize("Asia/Shanghai")
+    frame["trading_day"] = pd.to_datetime(frame["trading_day"], format="%Y%m%d")
+    with tempfile.TemporaryDirectory() as tmp:
+        npz = str(Path(tmp, "bars.npz"))
+        np.savez_compressed(npz, **BarArrays.from_frame(frame).arrays())
+        script = COLD_START.format(bars=npz)
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("NUMBA_", "QC_NUMBA"))}
+        base |= {"NUMBA_CPU_NAME": "haswell", "NUMBA_CPU_FEATURES": ""}  # as functions/Dockerfile pins
+        seed = str(Path(tmp, "image-cache"))
+        subprocess.run([sys.executable, "-m", "functions.backtest.warm"], env=base | {"NUMBA_CACHE_DIR": seed},
+                       check=True, capture_output=True, cwd=Path(__file__).parents[1])
+        rows: dict[str, list[dict[str, float]]] = {"no numba cache": [], "cache built with the image": []}
+        for k in range(runs):
+            rows["no numba cache"].append(_cold_process(script, base | {"NUMBA_CACHE_DIR": f"{tmp}/empty{k}"}))
+            rows["cache built with the image"].append(_cold_process(
+                script, base | {"NUMBA_CACHE_DIR": f"{tmp}/tmp{k}", "QC_NUMBA_CACHE_SEED": seed}))
+    print(f"\n  worker cold start: new process, import the worker, one dual-MA run on {len(frame):,} bars "
+          f"(median of {runs})")
+    print(f"  {'':<28}{'import':>9} {'1st backtest':>13} {'whole process':>14}")
+    for name, measured in rows.items():
+        med = {key: float(np.median([m[key] for m in measured])) for key in ("import_s", "first_s", "process_s")}
+        print(f"  {name:<28}{med['import_s'] * 1000:>7.0f} ms {med['first_s'] * 1000:>10.0f} ms "
+              f"{med['process_s'] * 1000:>11.0f} ms")
+    print("  goal: import plus first backtest under 1 s with the image's cache")
+
+
 def run() -> None:
     b = bars(BARS)
     times = best_of({"ours": lambda: ours(b), "bare numba loop": lambda: bare(b),
@@ -201,3 +266,4 @@ def run() -> None:
           f"vn.py {'same' if vn_trades == ours(b)['trades'] else vn_trades}")
     print(f"  goals: <= 50 ms and within 2x of the bare loop; >= 10x vectorbt; >= 500x vn.py")
     sweep(bars(SWEEP_BARS))
+    cold_start()
