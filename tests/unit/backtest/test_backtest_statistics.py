@@ -4,10 +4,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from shared.backtest.bars import BarArrays
 from shared.backtest.engine import CLOSE, OPEN, Run, Trades
+from shared.backtest.report import detail
+from shared.backtest.spec import BacktestSpec
 from shared.backtest.statistics import daily, statistics, trade_stats
+from shared.backtest.sweep import run_one
 
 
 def trades(rows: list[tuple[int, int, int, float, int, float]]) -> Trades:
@@ -67,3 +72,34 @@ def test_a_bust_run_reports_no_ratios() -> None:
     s = statistics(daily(run, np.array([20210104, 20210105]), 1.0, 100.0), 100.0)
     assert s["total_return"] == pytest.approx(-1.1)
     assert s["sharpe"] == 0.0 and s["return_drawdown"] == 0.0
+
+
+def test_case_2_through_the_engine_a_friday_night_fill_is_mondays() -> None:
+    # dual MA 1/2 (a cross is a change of direction): down 100 -> 99, up to 101 on Fri 14:59 ->
+    # buy limit 101, filled on the next bar, Fri 21:00 (the night session of Mon 11 Jan), at its open 100
+    stamps = ["2021-01-08 14:57", "2021-01-08 14:58", "2021-01-08 14:59", "2021-01-08 21:00", "2021-01-08 21:01",
+              "2021-01-11 09:00"]
+    close = np.array([100.0, 99.0, 101.0, 102.0, 104.0, 105.0])
+    open_ = np.array([100.0, 100.0, 99.0, 100.0, 102.0, 104.0])
+    bars = BarArrays(
+        ts=pd.DatetimeIndex(stamps).tz_localize("Asia/Shanghai").as_unit("ns").asi8,
+        trading_day=np.array([20210108, 20210108, 20210108, 20210111, 20210111, 20210111], np.int32),
+        open=open_, high=np.maximum(open_, close) + 1, low=np.minimum(open_, close) - 1, close=close)
+    spec = BacktestSpec.parse({"symbol": "cu_main", "start": "2021-01-08", "end": "2021-01-11", "strategy": "dual_ma",
+                               "grid": {"fast": [1], "slow": [2]}, "size": 10.0, "price_tick": 1.0,
+                               "commission_rate": 0.0001, "capital": 10_000.0})
+    report = detail(bars, spec, {"fast": 1, "slow": 2})
+    (trade,) = report["trades"]
+    assert (trade["ts"], trade["trading_day"]) == ("2021-01-08T21:00:00+08:00", "2021-01-11")
+    assert (trade["direction"], trade["offset"], trade["price"]) == ("long", "open", 100.0)
+    assert trade["commission"] == pytest.approx(100 * 10 * 0.0001)
+    # Friday: no trade, no PnL; Monday: (105 - 100) x 10 - 0.1, all of it, with the trade
+    assert [(d["trading_day"], d["trade_count"]) for d in report["daily"]] == [("2021-01-08", 0), ("2021-01-11", 1)]
+    assert [d["net_pnl"] for d in report["daily"]] == pytest.approx([0.0, 49.9])
+    assert report["statistics"]["days"] == 2 and report["statistics"]["trade_count"] == 1
+    assert report["statistics"]["end_balance"] == pytest.approx(10_049.9)
+    # calendar dates, as vn.py buckets, would put the fill and 39.9 of it on Friday
+    run = run_one(bars, spec, {"fast": 1, "slow": 2})
+    by_date = daily(run, np.array([20210108] * 5 + [20210111]), 10.0, 10_000.0)
+    assert list(by_date.trade_count) == [1, 0]
+    np.testing.assert_allclose(by_date.net_pnl, [39.9, 10.0])
