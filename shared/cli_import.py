@@ -12,7 +12,7 @@ def add_import_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     imp = sub.add_parser("import", help="load a bar or tick CSV (.csv or .csv.gz) into PostgreSQL")
     imp.add_argument("kind", choices=("bars", "ticks"),
                      help="bars: 1-minute bars (our layout, or vn.py's DataManager export with --symbol-exchange); "
-                          "ticks: CTP DepthMarketData columns")
+                          "ticks: CTP DepthMarketData columns or vn.py TickData columns")
     imp.add_argument("file", help="path to the CSV file")
     imp.add_argument("--symbol-exchange", default=None, metavar="SYMBOL.EXCHANGE",
                      help="bars only: use this symbol and exchange for every row, e.g. cu_main.SHFE")

@@ -1,4 +1,4 @@
-"""Import bar and tick CSV files (plain or .csv.gz, the layouts of ``data/``) into PostgreSQL.
+"""Import bar and tick CSV files (plain or .csv.gz; the layouts of ``data/`` and of vn.py) into PostgreSQL.
 
 Rows are read, checked and loaded in batches with COPY. A malformed row is
 reported with its line number and skipped; the rest still loads. Instruments
@@ -28,6 +28,7 @@ from shared.domain.ctp_quotes import SH
 from shared.domain.instruments import Exchange, parse_exchange, product_of
 from shared.domain.sessions import trading_day
 from shared.domain.ticks import Tick, TickCleaner
+from shared.domain.vnpy_quotes import is_vnpy_tick_row, parse_vnpy_tick
 from shared.errors import InvalidInput
 
 BATCH_ROWS = 20_000
@@ -195,7 +196,9 @@ def import_bars(conn: psycopg.Connection, path: str | Path, *, symbol_exchange: 
 
 def import_ticks(conn: psycopg.Connection, path: str | Path, *, progress: bool = True,
                  batch_rows: int = BATCH_ROWS) -> ImportReport:
-    """Load a CTP tick CSV (DepthMarketData column names) through ``TickCleaner``."""
+    """Load a tick CSV through ``TickCleaner``: CTP's DepthMarketData columns (``TradingDay``, ``InstrumentID``,
+    ``UpdateTime`` ...) or vn.py's TickData columns (``symbol``, ``exchange``, ``datetime``, ``last_price``,
+    ``volume`` ...; see ``vnpy_quotes``), told apart by the header."""
     path = Path(path)
     report = ImportReport("ticks", str(path))
     cleaner = TickCleaner()
@@ -204,7 +207,7 @@ def import_ticks(conn: psycopg.Connection, path: str | Path, *, progress: bool =
     def parse(row: dict[str, str]) -> tuple[Tick, str, Exchange] | None:
         if "__error__" in row:
             raise InvalidInput(row["__error__"])
-        quote = cleaner.parse(row)
+        quote = parse_vnpy_tick(row) if is_vnpy_tick_row(row) else cleaner.parse(row)
         if quote.exchange is None:
             raise InvalidInput(f"exchange of {quote.symbol!r} unknown: ExchangeID is empty")
         tick = cleaner.accept(quote)
