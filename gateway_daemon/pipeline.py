@@ -7,7 +7,9 @@ from typing import Any
 
 from gateway_daemon.feed import END_OF_PASS, END_OF_SOURCE, TickFeed
 from gateway_daemon.pusher import Pusher
-from gateway_daemon.sinks import PgSink, RedisSink, json_text
+from gateway_daemon.quote_parser import QuoteParser
+from gateway_daemon.sinks import PgSink, RedisSink
+from gateway_daemon.tick_json import json_text, tick_json
 from shared.domain.bars import Bar, MinuteBarBuilder
 from shared.domain.ticks import Tick, TickCleaner
 from shared.domain.topics import bar_topic, tick_topic
@@ -19,6 +21,7 @@ class Pipeline:
         self._pg = pg_sink
         self._pusher = pusher
         self._cleaner = TickCleaner()
+        self._parser = QuoteParser()  # the cleaner's parse_quote, faster for typed CTP fields
         self._builder = MinuteBarBuilder()
         self._exchanges: dict[str, str] = {}
         self.received = 0
@@ -65,26 +68,27 @@ class Pipeline:
         symbol = fields.get("InstrumentID")
         if symbol and symbol not in self._exchanges and fields.get("ExchangeID"):
             self._exchanges[symbol] = fields["ExchangeID"]
-        return self._cleaner.clean(fields)
+        quote = self._parser.parse(fields)
+        return self._cleaner.clean(fields) if quote is None else self._cleaner.accept(quote)
 
     async def _emit(self, ticks: list[Tick], bars: list[Bar]) -> None:
         if not ticks and not bars:
             return
         self.ticks += len(ticks)
         self.bars += len(bars)
-        tick_json = [(t.symbol, t.to_json()) for t in ticks]
-        bar_json = [(b.symbol, b.to_json()) for b in bars]
-        tick_texts = [json_text(d) for _, d in tick_json]
-        bar_texts = [json_text(d) for _, d in bar_json]
+        tick_texts = [tick_json(t) for t in ticks]
+        bar_texts = [json_text(b.to_json()) for b in bars]
         # to PostgreSQL's journal first: on disk before anything else can fail
         self._pg.add(ticks, bars, self._exchanges, tick_texts, bar_texts)
         await self._redis.write([(t.symbol, x) for t, x in zip(ticks, tick_texts)],
                                 [(b.symbol, x) for b, x in zip(bars, bar_texts)])
         if self._pusher is not None:
-            for symbol, data in tick_json:
-                self._pusher.offer(tick_topic(symbol), {"topic": tick_topic(symbol), "data": data})
-            for symbol, data in bar_json:
-                self._pusher.offer(bar_topic(symbol), {"topic": bar_topic(symbol), "data": data})
+            # the pusher keeps only each topic's latest message: offer just that
+            latest = {t.symbol: t for t in ticks}
+            for symbol, tick in latest.items():
+                self._pusher.offer(tick_topic(symbol), {"topic": tick_topic(symbol), "data": tick.to_json()})
+            for bar in bars:
+                self._pusher.offer(bar_topic(bar.symbol), {"topic": bar_topic(bar.symbol), "data": bar.to_json()})
 
     def _restart(self) -> None:
         self._dropped += self._cleaner.dropped

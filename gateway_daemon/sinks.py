@@ -9,25 +9,41 @@ and is retried, so a database restart loses nothing while the process lives.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 
+import hiredis
 import psycopg
 import redis
 import redis.asyncio
 
 from gateway_daemon.journal import Journal
 from gateway_daemon.logs import log
+from gateway_daemon.tick_json import json_text, tick_json
 from shared.adapters.pg_bars import PgBarStore
-from shared.adapters.pg_ticks import ensure_instrument, insert_ticks
+from shared.adapters.pg_tick_json import insert_tick_json
+from shared.adapters.pg_ticks import ensure_instrument
 from shared.domain.bars import Bar
 from shared.domain.ticks import Tick
 from shared.domain.topics import bar_topic, tick_topic
 
 LAST_TICK_KEY = "tick:last:{symbol}"
+# ARGV holds (channel, message) pairs in order; an empty channel means "SET the next KEY to the message"
+PUBLISH_SCRIPT = """
+local k = 1
+for i = 1, #ARGV, 2 do
+  if ARGV[i] == '' then
+    redis.call('SET', KEYS[k], ARGV[i + 1])
+    k = k + 1
+  else
+    redis.call('PUBLISH', ARGV[i], ARGV[i + 1])
+  end
+end
+return #ARGV / 2
+"""
 
 
 class RedisSink:
@@ -44,6 +60,7 @@ class RedisSink:
         self.degraded = bool(journal and journal.sealed())
         self._next_try = 0.0
         self.replayed = 0
+        self._script_sha = hashlib.sha1(PUBLISH_SCRIPT.encode()).hexdigest()
 
     async def write(self, ticks: Sequence[tuple[str, str]], bars: Sequence[tuple[str, str]]) -> None:
         """Publish each (symbol, record JSON) and keep each symbol's latest tick."""
@@ -73,13 +90,31 @@ class RedisSink:
             log("redis_unavailable", "warning", error=str(exc), action=f"buffering to {self._journal.dir}")
 
     async def _send(self, commands: Sequence[tuple[str, str, str]]) -> None:
-        pipe = self._redis.pipeline(transaction=False)
+        """All of ``commands`` as ONE script call: a reply per PUBLISH was the largest cost per tick."""
+        if not commands:
+            return
+        keys = [key for kind, key, _ in commands if kind == "s"]
+        args: list[str] = []
         for kind, key, text in commands:
-            if kind == "p":
-                pipe.publish(key, text)
-            else:
-                pipe.set(key, text)
-        await pipe.execute()
+            args.append(key if kind == "p" else "")
+            args.append(text)
+        packed = hiredis.pack_command(("EVALSHA", self._script_sha, len(keys), *keys, *args))
+        pool = self._redis.connection_pool
+        conn = await pool.get_connection()
+        try:
+            await conn.send_packed_command(packed, check_health=False)
+            try:
+                await conn.read_response()
+            except redis.exceptions.NoScriptError:  # a restarted or flushed server: load it and send again
+                await conn.send_command("SCRIPT", "LOAD", PUBLISH_SCRIPT)
+                await conn.read_response()
+                await conn.send_packed_command(packed, check_health=False)
+                await conn.read_response()
+        except BaseException:
+            await conn.disconnect()
+            raise
+        finally:
+            await pool.release(conn)
 
     async def _recover(self) -> None:
         """Publish the journal in order; back to direct writes when it is empty."""
@@ -125,7 +160,8 @@ class PgSink:
         self.interval_s = interval_s
         self.batch_size = batch_size
         self._journal = journal
-        self._ticks: list[Tick] = []
+        self._ticks: list[str] = []  # JSON text: PostgreSQL parses it (see shared.adapters.pg_tick_json)
+        self._symbols: set[str] = set()
         self._bars: list[Bar] = []
         self._exchanges: dict[str, str] = {}
         self._known: set[str] = set()
@@ -142,16 +178,19 @@ class PgSink:
 
     def add(self, ticks: Sequence[Tick], bars: Sequence[Bar], exchanges: dict[str, str],
             tick_texts: Sequence[str] | None = None, bar_texts: Sequence[str] | None = None) -> None:
+        """``tick_texts``: each tick's ``tick_json`` when the caller has it already."""
         self._exchanges.update(exchanges)
+        tick_texts = tick_texts if tick_texts is not None else [tick_json(t) for t in ticks]
+        symbols = {t.symbol for t in ticks}
         if self._journal is not None:
             ex = self._exchanges
-            tick_texts = tick_texts if tick_texts is not None else [json_text(t.to_json()) for t in ticks]
             bar_texts = bar_texts if bar_texts is not None else [json_text(b.to_json()) for b in bars]
             self._journal.append([f"t\t{ex.get(t.symbol, '')}\t{text}" for t, text in zip(ticks, tick_texts)]
                                  + [f"b\t{ex.get(b.symbol, '')}\t{text}" for b, text in zip(bars, bar_texts)])
             if self.degraded:
                 return  # on disk only until PostgreSQL is back
-        self._ticks.extend(ticks)
+        self._ticks.extend(tick_texts)
+        self._symbols |= symbols
         self._bars.extend(bars)
         if len(self._ticks) >= self.batch_size:
             self._full.set()
@@ -172,14 +211,14 @@ class PgSink:
             if self.degraded:
                 await self._recover(sealed)
                 return
-            ticks, bars = self._ticks, self._bars
-            self._ticks, self._bars = [], []
+            ticks, bars, symbols = self._ticks, self._bars, self._symbols
+            self._ticks, self._bars, self._symbols = [], [], set()
             if not ticks and not bars:
                 if self._journal is not None:
                     self._journal.release(sealed)
                 return
             try:
-                added = await asyncio.to_thread(self._write, ticks, bars)
+                added = await asyncio.to_thread(self._write, ticks, bars, symbols)
             except psycopg.Error as exc:
                 self._drop_connection()
                 if self._journal is not None:
@@ -188,6 +227,7 @@ class PgSink:
                         action=f"buffering ticks and bars to {self._journal.dir}", max_bytes=self._journal.max_bytes)
                     return
                 self._ticks[:0], self._bars[:0] = ticks, bars  # keep order; retried next time
+                self._symbols |= symbols
                 log("pg_write_failed", "warning", error=str(exc), buffered=len(self._ticks))
                 return
             self.ticks_written += added[0]
@@ -203,8 +243,8 @@ class PgSink:
             for segment in journal.sealed():
                 if segment > sealed:
                     break
-                ticks, bars = await asyncio.to_thread(self._parse, segment)
-                added = await asyncio.to_thread(self._write, ticks, bars)
+                ticks, bars, symbols = await asyncio.to_thread(self._parse, segment)
+                added = await asyncio.to_thread(self._write, ticks, bars, symbols)
                 self.ticks_written += added[0]
                 self.bars_written += added[1]
                 replayed[0] += len(ticks)
@@ -218,30 +258,40 @@ class PgSink:
         self.degraded = False
         log("pg_recovered", replayed_ticks=replayed[0], replayed_bars=replayed[1], dropped=journal.dropped)
 
-    def _parse(self, segment: int) -> tuple[list[Tick], list[Bar]]:
+    def _parse(self, segment: int) -> tuple[list[str], list[Bar], set[str]]:
+        """A journal segment as tick texts (stored as they are), bars and the ticks' symbols."""
         assert self._journal is not None
-        ticks: list[Tick] = []
+        ticks: list[str] = []
         bars: list[Bar] = []
+        symbols: set[str] = set()
         for line in self._journal.read(segment):
             kind, exchange, text = line.split("\t", 2)
-            data = json.loads(text)
-            data["ts"] = datetime.fromisoformat(data["ts"])
-            data["trading_day"] = date.fromisoformat(data["trading_day"])
+            if kind == "t":
+                ticks.append(text)
+                symbol = text[11:text.find('"', 11)]  # tick_json writes the symbol first
+                if not text.startswith('{"symbol":"') or "\\" in symbol:
+                    symbol = json.loads(text)["symbol"]
+                symbols.add(symbol)
+            else:
+                data = json.loads(text)
+                data["ts"] = datetime.fromisoformat(data["ts"])
+                data["trading_day"] = date.fromisoformat(data["trading_day"])
+                symbol = data["symbol"]
+                bars.append(Bar(**data))
             if exchange:
-                self._exchanges.setdefault(data["symbol"], exchange)
-            (ticks if kind == "t" else bars).append((Tick if kind == "t" else Bar)(**data))  # type: ignore[arg-type]
-        return ticks, bars
+                self._exchanges.setdefault(symbol, exchange)
+        return ticks, bars, symbols
 
     def close(self) -> None:
         self._drop_connection()
 
-    def _write(self, ticks: list[Tick], bars: list[Bar]) -> tuple[int, int]:
+    def _write(self, ticks: list[str], bars: list[Bar], symbols: set[str]) -> tuple[int, int]:
         conn = self._connection()
-        for symbol in {t.symbol for t in ticks} | {b.symbol for b in bars}:
+        for symbol in symbols | {b.symbol for b in bars}:
             if symbol not in self._known and symbol in self._exchanges:
                 ensure_instrument(conn, symbol, self._exchanges[symbol])
                 self._known.add(symbol)
-        tick_rows = insert_ticks(conn, ticks) if ticks else 0
+        tick_rows = insert_tick_json(conn, ticks) if ticks else 0
         bar_rows = PgBarStore(conn).insert_bars(bars) if bars else 0
         return tick_rows, bar_rows
 
@@ -257,7 +307,3 @@ class PgSink:
             except psycopg.Error:
                 pass
         self._conn = None
-
-
-def json_text(data: Any) -> str:
-    return json.dumps(data, separators=(",", ":"))
