@@ -43,10 +43,9 @@ def ticks_frame(ticks: Iterable[Tick]) -> pd.DataFrame:
     return frame
 
 
-def _day_table(local_day: np.ndarray) -> tuple[np.ndarray, int]:
-    """Per calendar day from the first to the last and part of day (before 08:00, day, from 18:00):
-    the trading day ordinal (``sessions.trading_day``)."""
-    first, last = int(local_day.min()), int(local_day.max())
+def _day_table(first: int, last: int) -> tuple[np.ndarray, int]:
+    """Per calendar day ``first..last`` (local days since 1970-01-01) and part of day (before 08:00, day,
+    from 18:00): the trading day ordinal (``sessions.trading_day``)."""
     table = np.empty((last - first + 1, 3), dtype=np.int64)
     for offset in range(last - first + 1):
         day = date.fromordinal(first + offset + _EPOCH_ORDINAL)
@@ -55,6 +54,17 @@ def _day_table(local_day: np.ndarray) -> tuple[np.ndarray, int]:
         table[offset, 1] = day.toordinal() if is_trading_day(day) else after
         table[offset, 2] = after
     return table, first
+
+
+_PER_MS = {"ms": 1, "us": 1_000, "ns": 1_000_000}
+
+
+def _stamps(ts: pd.Series) -> tuple[np.ndarray, int]:
+    """A tz-aware datetime column's stored integers (no copy) and how many of them make a millisecond."""
+    unit = ts.dt.unit
+    if unit in _PER_MS:
+        return ts.array.asi8, _PER_MS[unit]
+    return epoch_ms(ts), 1
 
 
 def minute_bars_from_ticks(ticks: pd.DataFrame) -> pd.DataFrame:
@@ -69,8 +79,10 @@ def minute_bars_from_ticks(ticks: pd.DataFrame) -> pd.DataFrame:
         codes, symbols = ticks["symbol"].cat.codes.to_numpy(), ticks["symbol"].cat.categories
     else:
         codes, symbols = pd.factorize(ticks["symbol"])
-    ms = epoch_ms(ticks["ts"])
-    day_table, first_day = _day_table((ms + _SH_OFFSET_MIN * _MS_PER_MIN) // _MS_PER_DAY)
+    stamps, per_ms = _stamps(ticks["ts"])
+    offset = _SH_OFFSET_MIN * _MS_PER_MIN * per_ms
+    day_table, first_day = _day_table(int(stamps.min() + offset) // (_MS_PER_DAY * per_ms),
+                                      int(stamps.max() + offset) // (_MS_PER_DAY * per_ms))
     first_td, last_td = int(day_table.min()), int(day_table.max())
     schedules: dict[object, int] = {}
     target_rows: list[np.ndarray] = []
@@ -87,16 +99,16 @@ def minute_bars_from_ticks(ticks: pd.DataFrame) -> pd.DataFrame:
                 grace_rows.append(grace_only)
             table_id[k, offset] = schedules[sched]
     code, key, day, o, h, low, c, v, turnover, oi = aggregate_ticks(
-        np.ascontiguousarray(codes), ms, ticks["last_price"].to_numpy(dtype=np.float64),
+        np.ascontiguousarray(codes), stamps, per_ms, ticks["last_price"].to_numpy(dtype=np.float64),
         ticks["volume"].to_numpy(dtype=np.int64), ticks["turnover"].to_numpy(dtype=np.float64),
         ticks["open_interest"].to_numpy(dtype=np.float64), day_table, first_day, table_id, first_td,
-        np.stack(target_rows), np.stack(grace_rows), CLOSE_GRACE_MS, len(symbols), len(ms))
+        np.stack(target_rows), np.stack(grace_rows), CLOSE_GRACE_MS, len(symbols), len(stamps))
     order = np.lexsort((key, code))
-    days = {d: date.fromordinal(int(d)) for d in np.unique(day)}
+    days, day_index = np.unique(day[order], return_inverse=True)
     return pd.DataFrame({
         "symbol": np.asarray(symbols, dtype=object)[code[order]],
         "ts": from_epoch_ms((key[order] - _SH_OFFSET_MIN) * _MS_PER_MIN),
-        "trading_day": [days[d] for d in day[order]],
+        "trading_day": np.array([date.fromordinal(int(d)) for d in days], dtype=object)[day_index],
         "open": o[order], "high": h[order], "low": low[order], "close": c[order], "volume": v[order],
         "turnover": turnover[order], "open_interest": oi[order],
     })[MINUTE_BAR_COLUMNS]

@@ -21,12 +21,15 @@ MS_PER_MIN = 60_000
 
 
 @njit(cache=CACHE, error_model="numpy")
-def aggregate_ticks(codes, ms, price, volume, turnover, open_interest, day_table, first_day, table_id,  # noqa: PLR0913
-                    first_trading_day, targets, grace_only, grace_ms, n_symbols, capacity):
+def aggregate_ticks(codes, stamps, per_ms, price, volume, turnover, open_interest, day_table, first_day,  # noqa: PLR0913
+                    table_id, first_trading_day, targets, grace_only, grace_ms, n_symbols, capacity):
     """Returns (symbol code, bar start as local epoch minute, trading day ordinal, o, h, l, c, v, turnover, oi).
 
-    ``capacity``: room for this many bars (the number of ticks is always enough; np.empty touches no
-    memory until a bar is written, so only the bars' pages are used).
+    ``stamps``: epoch time in units of 1/``per_ms`` ms (the stored integers of a datetime column, no
+    conversion pass). ``capacity``: room for this many bars (the number of ticks is always enough;
+    np.empty touches no memory until a bar is written, so only the bars' pages are used). The minute's
+    bounds are kept from the previous tick: ticks arrive minute by minute, so the divisions that find the
+    minute, the calendar day and the trading day run once per minute, not per tick.
     """
     out_code = np.empty(capacity, np.int64)
     out_key = np.empty(capacity, np.int64)
@@ -40,22 +43,35 @@ def aggregate_ticks(codes, ms, price, volume, turnover, open_interest, day_table
     out_oi = np.empty(capacity, np.float64)
     open_key = np.full(n_symbols, -1, np.int64)
     open_row = np.full(n_symbols, -1, np.int64)
+    per_minute = per_ms * MS_PER_MIN
+    offset = SH_OFFSET_MS * per_ms
+    grace = grace_ms * per_ms
+    minute_start = 0  # local time of the current minute's start, same units as stamps
+    minute_end = 0  # empty until the first tick
+    local_minute = 0
+    minute = 0  # session minute (from 18:00)
+    trading_day = 0
+    day_offset = 0
     rows = 0
-    for i in range(len(ms)):
+    for i in range(len(stamps)):
         p = price[i]
         if np.isnan(p):
             continue
-        local = ms[i] + SH_OFFSET_MS
-        local_minute = local // MS_PER_MIN
-        day = local_minute // 1440
-        clock = local_minute - day * 1440
-        part = 2 if clock >= 1080 else (0 if clock < 480 else 1)
-        trading_day = day_table[day - first_day, part]
+        local = stamps[i] + offset
+        if local < minute_start or local >= minute_end:
+            local_minute = local // per_minute
+            minute_start = local_minute * per_minute
+            minute_end = minute_start + per_minute
+            day = local_minute // 1440
+            clock = local_minute - day * 1440
+            part = 2 if clock >= 1080 else (0 if clock < 480 else 1)
+            trading_day = day_table[day - first_day, part]
+            day_offset = trading_day - first_trading_day
+            minute = clock + 360 if clock < 1080 else clock - 1080
         k = codes[i]
-        table = table_id[k, trading_day - first_trading_day]
-        minute = clock + 360 if clock < 1080 else clock - 1080
+        table = table_id[k, day_offset]
         target = targets[table, minute]
-        if target < 0 or (grace_only[table, minute] and local - local_minute * MS_PER_MIN >= grace_ms):
+        if target < 0 or (grace_only[table, minute] and local - minute_start >= grace):
             continue
         key = local_minute + target - minute
         current = open_key[k]

@@ -118,6 +118,21 @@ def test_streaming_and_vectorised_minute_bars_agree_bar_for_bar() -> None:
     pd.testing.assert_frame_equal(a, b, check_dtype=False)
 
 
+@pytest.mark.parametrize("unit", ["ms", "us", "ns"])
+def test_vectorised_bars_from_interleaved_symbols_and_any_time_unit(unit: str) -> None:
+    # the sample is stored contract by contract; live, the five contracts arrive interleaved in time
+    streamed, _ = _streamed_and_vectorised()
+    ticks, _ = real_ticks()
+    frame = ticks_frame(sorted(ticks, key=lambda t: (t.ts, t.symbol, t.seq)))
+    frame["ts"] = frame["ts"].dt.as_unit(unit)
+    columns = ["symbol", "ts", "trading_day", "open", "high", "low", "close", "volume", "open_interest"]
+    a = streamed[columns].sort_values(["symbol", "ts"]).reset_index(drop=True)
+    b = minute_bars_from_ticks(frame)[columns].sort_values(["symbol", "ts"]).reset_index(drop=True)
+    b["ts"] = b["ts"].dt.as_unit(a["ts"].dt.unit)
+    pd.testing.assert_frame_equal(a, b, check_dtype=False)
+    assert len(b) == 465 + 345 + 375 + 375 + 240
+
+
 def test_minute_bars_follow_the_2017_session_schedule() -> None:
     streamed, _ = _streamed_and_vectorised()
     # bars per trading day: cu night 21:00-01:00 (240) + day 225; rb night to 23:00 (120); i, MA to 23:30 (150);
