@@ -20,7 +20,6 @@ is the last known value of the bar. No bar is invented for a minute without data
 """
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -30,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from shared.domain.calendar import previous_trading_day
+from shared.domain.drops import Drops
 from shared.domain.instruments import product_of
 from shared.domain.sessions import (
     CLOSE_GRACE_MS, OUTSIDE, SH, bar_close_minute, bucket_last_minute, bucket_starts, minute_targets, schedule,
@@ -126,7 +126,7 @@ class MinuteBarBuilder:
         self._open: dict[str, _Draft] = {}
         self._done: dict[str, tuple[date, int]] = {}  # last finished (trading_day, minute) per symbol
         self._tables: dict[str, tuple[date, Any, list[int], list[bool]]] = {}
-        self.dropped: Counter[str] = Counter()
+        self.dropped = Drops("minute bars")
 
     def _table(self, symbol: str, day: date) -> tuple[date, Any, list[int], list[bool]]:
         sched = schedule(product_of(symbol), day)
@@ -149,7 +149,7 @@ class MinuteBarBuilder:
         if table[3][minute] and ts.second * 1000 + ts.microsecond // 1000 >= CLOSE_GRACE_MS:
             target = OUTSIDE
         if target == OUTSIDE:
-            self.dropped["outside_session"] += 1
+            self.dropped.drop("outside_session", symbol, ts.isoformat(timespec="milliseconds"))
             return []
         draft = self._open.get(symbol)
         if draft is not None and draft.minute == target and draft.trading_day == day:
@@ -167,7 +167,7 @@ class MinuteBarBuilder:
         key = (day, target)
         done = self._done.get(symbol)
         if (draft is not None and key < (draft.trading_day, draft.minute)) or (done is not None and key <= done):
-            self.dropped["late"] += 1
+            self.dropped.drop("late", symbol, ts.isoformat(timespec="milliseconds"))
             return []
         start = ts.replace(second=0, microsecond=0) + timedelta(minutes=target - minute)
         close_minute, extra_ms = bar_close_minute(table[1], target)

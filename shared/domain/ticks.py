@@ -6,7 +6,7 @@ and closing ticks are inside: see ``sessions``), cumulative Volume/Turnover turn
 into per-tick deltas that restart with each trading day, exact duplicates and
 ticks that go back in time dropped, and a ``seq`` that orders ticks sharing one
 timestamp (CZCE stamps whole seconds). Every drop is counted by reason in
-``.dropped`` (the daemon logs the counts with its stats, the import prints them):
+``.dropped`` and logged (``drops``; the daemon logs the counts with its stats, the import prints them):
 ``malformed``, ``outside_session``, ``out_of_order``, ``duplicate``, ``volume_went_back``.
 
 Volume baseline: a trading day's first tick counts in full (it carries the call
@@ -18,13 +18,13 @@ goes back within one trading day drops the tick instead.
 """
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from shared.domain.ctp_quotes import Quote, parse_quote
+from shared.domain.drops import Drops
 from shared.domain.instruments import Exchange, product_of
 from shared.domain.sessions import OUTSIDE, bar_minute, schedule, session_minute_of, trading_day
 from shared.errors import InvalidInput
@@ -86,7 +86,7 @@ class TickCleaner:
     """
 
     def __init__(self, *, joined_mid_day: bool = False, exchanges: Mapping[str, Exchange] | None = None) -> None:
-        self.dropped: Counter[str] = Counter()
+        self.dropped = Drops("tick cleaning")
         self._joined_mid_day = joined_mid_day
         self._exchanges = dict(exchanges or {})
         self._state: dict[str, _SymbolState] = {}
@@ -95,8 +95,8 @@ class TickCleaner:
         """The cleaned tick, or None when it is dropped (the reason is counted in ``.dropped``)."""
         try:
             quote = self.parse(fields)
-        except InvalidInput:
-            self.dropped["malformed"] += 1
+        except InvalidInput as exc:
+            self.dropped.drop("malformed", str(fields.get("InstrumentID", "")).strip(), exc.message)
             return None
         return self.accept(quote)
 
@@ -108,19 +108,20 @@ class TickCleaner:
         """Clean a parsed quote against the symbol's previous ticks."""
         bar = _bar_minute(quote)
         if bar == OUTSIDE:
-            self.dropped["outside_session"] += 1
+            self.dropped.drop("outside_session", quote.symbol, quote.ts.isoformat(timespec="milliseconds"))
             return None
         state = self._state.get(quote.symbol)
         if state is not None:
             if quote.ts_ms < state.ts_ms:
-                self.dropped["out_of_order"] += 1
+                self.dropped.drop("out_of_order", quote.symbol, quote.ts.isoformat(timespec="milliseconds"))
                 return None
             if quote.ts_ms == state.ts_ms and quote in state.same_ts:
-                self.dropped["duplicate"] += 1
+                self.dropped.drop("duplicate", quote.symbol, quote.ts.isoformat(timespec="milliseconds"))
                 return None
         same_day = state is not None and quote.trading_day == state.trading_day
         if state is not None and same_day and quote.cum_volume < state.cum_volume:
-            self.dropped["volume_went_back"] += 1
+            self.dropped.drop("volume_went_back", quote.symbol,
+                              f"{quote.ts.isoformat(timespec='milliseconds')} Volume {quote.cum_volume}")
             return None
 
         if same_day:

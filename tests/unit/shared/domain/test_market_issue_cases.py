@@ -189,13 +189,16 @@ def test_case6_late_ticks_are_dropped_and_no_minute_is_emitted_twice() -> None:
     assert_vectorised_agrees(ticks, everything)
 
 
-def test_builder_drops_a_tick_for_a_bar_the_clock_already_finished() -> None:
+def test_builder_drops_a_tick_for_a_bar_the_clock_already_finished(caplog) -> None:
     ticks, _ = run([rb("10:01:58.000", 3500, 1000), rb("10:01:59.900", 3501, 1002)])
     builder = MinuteBarBuilder()
     builder.on_tick(ticks[0])
     (bar,) = builder.on_time(at(2024, 1, 5, 10, 2))
-    assert builder.on_tick(ticks[1]) == [] and builder.flush() == []
+    with caplog.at_level("INFO", logger="quantcloud.market.drops"):
+        assert builder.on_tick(ticks[1]) == [] and builder.flush() == []
     assert builder.dropped == Counter({"late": 1}) and bar.close == 3500
+    assert caplog.messages == ["minute bars dropped rb2405 2024-01-05T10:01:59.900+08:00: late "
+                               "(further late drops of rb2405 are counted and logged at DEBUG)"]
 
 
 def test_case7_sentinels_and_an_off_hours_snapshot() -> None:

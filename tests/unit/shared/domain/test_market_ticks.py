@@ -1,6 +1,7 @@
 """TickCleaner on hand-made CTP records and on the bundled real ticks."""
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from datetime import date, datetime
 from typing import Any
@@ -159,3 +160,28 @@ def test_real_sample_cleaning() -> None:
         ("2017-11-10T21:00:01.000+08:00", 11572)]
     assert by_symbol["cu1801"][-1].cum_volume == 162226
     assert max(t.seq for t in by_symbol["MA801"]) >= 1
+
+
+def test_every_drop_is_counted_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    cleaner = TickCleaner()
+    with caplog.at_level(logging.DEBUG, logger="quantcloud.market.drops"):
+        cleaner.clean(ctp())
+        cleaner.clean(ctp())                                             # duplicate
+        cleaner.clean(ctp())                                             # the same again
+        cleaner.clean(ctp(UpdateTime="08:30:00"))                        # outside the sessions
+        cleaner.clean(ctp(UpdateMillisec=700, Volume=1098000))           # volume went back
+        cleaner.clean(ctp(Volume="12x"))                                 # malformed
+    assert cleaner.dropped == Counter({"duplicate": 2, "outside_session": 1, "volume_went_back": 1,
+                                       "malformed": 1})
+    logged = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert logged == [
+        ("INFO", "tick cleaning dropped i1801 2017-11-13T09:00:00.611+08:00: duplicate "
+                 "(further duplicate drops of i1801 are counted and logged at DEBUG)"),
+        ("DEBUG", "tick cleaning dropped i1801 2017-11-13T09:00:00.611+08:00: duplicate"),
+        ("INFO", "tick cleaning dropped i1801 2017-11-13T08:30:00.611+08:00: outside_session "
+                 "(further outside_session drops of i1801 are counted and logged at DEBUG)"),
+        ("INFO", "tick cleaning dropped i1801 2017-11-13T09:00:00.700+08:00 Volume 1098000: volume_went_back "
+                 "(further volume_went_back drops of i1801 are counted and logged at DEBUG)"),
+        ("INFO", "tick cleaning dropped i1801 Volume is not a number: '12x': malformed "
+                 "(further malformed drops of i1801 are counted and logged at DEBUG)"),
+    ]
