@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from market_samples import SH, copper, real_ticks
 
-from shared.domain.bars import PERIODS, MinuteBarBuilder, bars_frame, resample
+from shared.domain.bars import PERIODS, Bar, MinuteBarBuilder, PeriodBarBuilder, bars_frame, resample
 from shared.domain.tick_bars import minute_bars_from_ticks, ticks_frame
 from shared.errors import InvalidInput
 
@@ -195,3 +195,32 @@ def test_builder_emits_a_bar_when_the_next_minute_starts() -> None:
     assert emitted[0].ts == datetime(2017, 11, 10, 21, 0, tzinfo=SH)
     assert emitted[0].to_json()["ts"] == "2017-11-10T21:00:00+08:00"
     assert emitted[0].to_json()["trading_day"] == "2017-11-13"
+
+
+def test_open_interest_is_the_last_known_value_of_each_bar() -> None:
+    ticks, _ = real_ticks()
+    cu = [t for t in ticks if t.symbol == "cu1801"]
+    streamed, _ = _streamed_and_vectorised()
+    minute = streamed[streamed["symbol"] == "cu1801"].reset_index(drop=True)
+    # the 14:59 bar closes with the 15:00:00.5 snapshots: their open interest is the day's last
+    assert minute.iloc[-1]["open_interest"] == cu[-1].open_interest
+    last_of_0930 = [t for t in cu if t.ts < datetime(2017, 11, 13, 9, 31, tzinfo=SH)][-1]
+    assert row_at(minute, datetime(2017, 11, 13, 9, 30, tzinfo=SH))["open_interest"] == last_of_0930.open_interest
+    five = resample(minute, "5m")
+    last_of_the_0930_5m_bar = [t for t in cu if t.ts < datetime(2017, 11, 13, 9, 35, tzinfo=SH)][-1]
+    assert row_at(five, datetime(2017, 11, 13, 9, 30, tzinfo=SH))["open_interest"] == last_of_the_0930_5m_bar.open_interest
+    (daily,) = resample(minute, "1d").itertuples()
+    assert daily.open_interest == cu[-1].open_interest
+    # a bar whose last minutes carry no open interest keeps the last value it saw (never NaN, never 0)
+    frame = minute.iloc[:5].copy()
+    frame.loc[3:, "open_interest"] = float("nan")
+    (first,) = resample(frame, "5m").itertuples()
+    assert first.open_interest == minute.iloc[2]["open_interest"]
+    hourly = PeriodBarBuilder("1h")
+    bars = [b for row in bars_frame_rows(frame) for b in hourly.on_bar(row)] + hourly.flush()
+    assert [b.open_interest for b in bars] == [minute.iloc[2]["open_interest"]]
+
+
+def bars_frame_rows(frame: pd.DataFrame) -> list[Bar]:
+    return [Bar("cu1801", r.ts.to_pydatetime(), r.trading_day, r.open, r.high, r.low, r.close, int(r.volume), None,
+                None if math.isnan(r.open_interest) else r.open_interest) for r in frame.itertuples()]
