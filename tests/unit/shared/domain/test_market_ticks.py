@@ -185,3 +185,53 @@ def test_every_drop_is_counted_and_logged(caplog: pytest.LogCaptureFixture) -> N
         ("INFO", "tick cleaning dropped i1801 Volume is not a number: '12x': malformed "
                  "(further malformed drops of i1801 are counted and logged at DEBUG)"),
     ]
+
+
+def record(symbol: str, exchange: str, trading: str, action: str, clock: str, ms: int = 0) -> dict[str, Any]:
+    return {"TradingDay": trading, "InstrumentID": symbol, "ExchangeID": exchange, "ActionDay": action,
+            "UpdateTime": clock, "UpdateMillisec": ms, "LastPrice": 100.0, "Volume": 10, "OpenInterest": 5.0}
+
+
+@pytest.mark.parametrize(("fields", "ts", "trading_day", "volume"), [
+    # volume: a tick in its day's first bar is its own delta; the first seen later is only a baseline (0)
+    # INE crude: night to 02:30; Friday night and Saturday morning belong to Monday
+    (record("sc2403", "INE", "20240108", "20240105", "21:05:00", 500),
+     datetime(2024, 1, 5, 21, 5, 0, 500000, tzinfo=SH), date(2024, 1, 8), 0),
+    (record("sc2403", "INE", "20240108", "20240106", "02:29:59", 500),
+     datetime(2024, 1, 6, 2, 29, 59, 500000, tzinfo=SH), date(2024, 1, 8), 0),
+    # GFEX and CFFEX: day sessions only
+    (record("si2405", "GFEX", "20240105", "20240105", "09:00:00", 500),
+     datetime(2024, 1, 5, 9, 0, 0, 500000, tzinfo=SH), date(2024, 1, 5), 10),
+    (record("IF2401", "CFFEX", "20240105", "20240105", "09:29:00", 200),  # the call auction joins 09:30
+     datetime(2024, 1, 5, 9, 29, 0, 200000, tzinfo=SH), date(2024, 1, 5), 10),
+    (record("T2403", "CFFEX", "20240105", "20240105", "15:14:59", 500),   # bonds trade to 15:15
+     datetime(2024, 1, 5, 15, 14, 59, 500000, tzinfo=SH), date(2024, 1, 5), 0),
+    # the first day after the Spring Festival has no night session: 08:59 is its call auction
+    (record("cu2403", "SHFE", "20240219", "20240219", "08:59:00", 500),
+     datetime(2024, 2, 19, 8, 59, 0, 500000, tzinfo=SH), date(2024, 2, 19), 10),
+    (record("m2405", "DCE", "20240219", "20240219", "08:59:00", 0),
+     datetime(2024, 2, 19, 8, 59, tzinfo=SH), date(2024, 2, 19), 10),
+])
+def test_six_exchanges_sessions_and_trading_days(fields: dict[str, Any], ts: datetime, trading_day: date,
+                                                volume: int) -> None:
+    cleaner = TickCleaner()
+    tick = cleaner.clean(fields)
+    assert tick is not None, cleaner.dropped
+    assert (tick.ts, tick.trading_day, tick.volume) == (ts, trading_day, volume)
+
+
+@pytest.mark.parametrize("fields", [
+    record("si2405", "GFEX", "20240108", "20240105", "21:05:00"),      # GFEX has no night session
+    record("IF2401", "CFFEX", "20240105", "20240105", "09:24:59"),     # before the call auction
+    record("ec2406", "INE", "20240108", "20240105", "21:05:00"),       # INE's container freight: no night
+    # the evening before the Spring Festival holiday (2024-02-08): no night session on any exchange
+    record("cu2403", "SHFE", "20240219", "20240208", "21:00:00", 500),
+    record("m2405", "DCE", "20240219", "20240219", "21:00:00", 500),   # DCE stamps the trading day as ActionDay
+    record("SA405", "CZCE", "20240208", "20240208", "21:00:00"),       # CZCE stamps the calendar day
+    record("sc2403", "INE", "20240219", "20240209", "01:00:00"),
+    record("cu2403", "SHFE", "20240219", "20240219", "08:54:59"),      # before the 08:55-08:59 auction of the day after
+])
+def test_ticks_outside_every_exchanges_sessions_are_dropped(fields: dict[str, Any]) -> None:
+    cleaner = TickCleaner()
+    assert cleaner.clean(fields) is None
+    assert cleaner.dropped == Counter({"outside_session": 1})
