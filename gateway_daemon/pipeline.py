@@ -31,7 +31,8 @@ class Pipeline:
 
     @property
     def dropped(self) -> Counter[str]:
-        return self._dropped + self._cleaner.dropped
+        """Ticks left out, by reason: the cleaner's and the bar builder's (``late``)."""
+        return self._dropped + self._cleaner.dropped + self._builder.dropped
 
     async def run(self, feed: TickFeed) -> None:
         """Process the feed until its END_OF_SOURCE marker."""
@@ -91,6 +92,6 @@ class Pipeline:
                 self._pusher.offer(bar_topic(bar.symbol), {"topic": bar_topic(bar.symbol), "data": bar.to_json()})
 
     def _restart(self) -> None:
-        self._dropped += self._cleaner.dropped
+        self._dropped += self._cleaner.dropped + self._builder.dropped
         self._cleaner = TickCleaner()
         self._builder = MinuteBarBuilder()
