@@ -192,6 +192,8 @@ class FakeBroker:
             "inserts": [], "actions": [], "instruments": [], "positions": [], "auth_errors": [],
             "insert_errors": {}, "hold_reports": False, "lose_inserts": False, "throttle": 0,
             "auto_fill": False, "sessions": [],
+            "exchange_rejects": {},  # OrderRef -> reason: accepted by CTP, refused by the exchange (OnRtnOrder)
+            "action_exchange_errors": [],  # [ErrorID, reason] for the next cancels: refused by the exchange
         }
         if self.path is not None and self.path.exists():
             self.state.update(json.loads(self.path.read_text()))
@@ -362,6 +364,9 @@ class FakeTraderApi:
             order = {**ORDER_DEFAULTS, **fields, "FrontID": b["front_id"], "SessionID": self.session_id,
                      "OrderSysID": f"{b['next_sys_id']:>7}", "OrderStatus": "3",
                      "TradingDay": b["trading_day"]}
+            refused = b["exchange_rejects"].get(fields["OrderRef"])
+            if refused:  # the exchange's refusal: Canceled + InsertRejected, no OrderSysID
+                order.update(OrderStatus="5", OrderSubmitStatus="4", StatusMsg=refused, OrderSysID="")
             b.state["next_sys_id"] += 1
             b.state["orders"].append(order)
             b.state["flow"].append(["order", dict(order)])
@@ -381,6 +386,14 @@ class FakeTraderApi:
             order = b.order(req.FrontID, req.SessionID, req.OrderRef) if req.SessionID else None
             if order is None and req.OrderSysID:
                 order = b.order_by_sys_id(req.OrderSysID)
+            if order is not None and b["action_exchange_errors"]:
+                error_id, message = b.state["action_exchange_errors"].pop(0)
+                b.save()
+                action = _struct("CThostFtdcOrderActionField", {
+                    "FrontID": req.FrontID, "SessionID": req.SessionID, "OrderRef": req.OrderRef,
+                    "ExchangeID": req.ExchangeID, "OrderSysID": req.OrderSysID, "InstrumentID": req.InstrumentID})
+                self._call("OnErrRtnOrderAction", action, rsp_info(error_id, message))
+                return 0
             if order is None or order["OrderStatus"] in ("0", "5"):
                 b.save()
                 message = "CTP:撤单找不到相应报单" if order is None else "CTP:报单已全成交或已撤销，不能再撤"
@@ -404,6 +417,20 @@ class FakeTraderApi:
     def disconnect(self, reason: int = 0x1001) -> None:
         self.connected = False
         self._call("OnFrontDisconnected", reason)
+
+    def heartbeat_warning(self, seconds: int) -> None:
+        self._call("OnHeartBeatWarning", seconds)
+
+    def expire(self, order: dict[str, Any]) -> None:
+        """The exchange cancels what is left of an IOC order (a FOK it could not fill in full)."""
+        b = self.broker
+        with b.lock:
+            order = b.order(order["FrontID"], order["SessionID"], order["OrderRef"]) or order
+            order["OrderStatus"] = "5"
+            order["StatusMsg"] = "已撤单"
+            b.state["flow"].append(["order", dict(order)])
+            b.save()
+        self._emit("order", order)
 
     def fill(self, order: dict[str, Any], volume: int, price: float, *, trade_id: str | None = None,
              trade_first: bool = False, time_text: str = "09:30:00") -> dict[str, Any]:

@@ -47,6 +47,10 @@ def test_limit_market_fak_fok_reach_the_broker_with_ctp_flags(db, redis_url) -> 
         rig.api.fill(lim, 1, 3599.0)
         rig.settle()
         assert _order_row(rig, "lim")[:2] == ("filled", 2)
+        # the FOK could not be filled in full: the exchange cancels all of it
+        rig.api.expire(rig.broker["orders"][3])
+        rig.settle()
+        assert _order_row(rig, "fok")[:2] == ("cancelled", 0)
         assert rig.acked == ["1-1", "1-2", "1-3", "1-4"]
 
 
@@ -98,6 +102,24 @@ def test_rejects_are_decoded_from_gb18030(db, redis_url) -> None:
             events.append(json.loads(m["data"]))
     rejected = [e for e in events if e["type"] == "order" and e["status"] == "rejected"]
     assert rejected and rejected[0]["reason"] == "CTP:资金不足 (CTP error 31)"
+
+
+def test_exchange_refusals_arrive_as_reports_and_are_decoded(db, redis_url) -> None:
+    """Accepted by CTP, refused by the exchange: OnRtnOrder (InsertRejected) for an order,
+    OnErrRtnOrderAction for a cancel; both reasons in GB18030."""
+    broker = _broker()
+    broker.state["exchange_rejects"] = {"2": "交易所拒绝：不在交易时段"}
+    broker.state["action_exchange_errors"] = [[26, "CTP:交易所撤单拒绝：报单已全部成交"]]
+    with Rig(db.info.dsn, redis_url, broker) as rig:
+        rig.connect()
+        rig.insert(**order("resting"))
+        rig.insert(**order("closed-market"))
+        status, _, _, _, ref, reason = _order_row(rig, "closed-market")
+        assert (status, ref, reason) == ("rejected", "2", "交易所拒绝：不在交易时段")
+        rig.cancel(idempotency_key="resting", user_id="u1")
+        assert _order_row(rig, "resting")[0] == "queued"  # still resting: the cancel was refused
+        refused = [m["data"] for _, m in rig.events.published if m["data"]["type"] == "cancel_rejected"]
+        assert [r["reason"] for r in refused] == ["CTP:交易所撤单拒绝：报单已全部成交 (CTP error 26)"]
 
 
 def test_a_trade_reported_before_its_order(db, redis_url) -> None:

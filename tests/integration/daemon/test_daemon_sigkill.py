@@ -115,3 +115,30 @@ def test_sigkill_mid_order_and_mid_flush(db, redis_url, tmp_path) -> None:
     logs = [json.loads(x) for x in (tmp_path / "run2.log").read_text().splitlines() if x.startswith("{")]
     events = [x["event"] for x in logs]
     assert "journal_replay_pending" in events and "td_logged_out" in events and events[-1] == "daemon_exited"
+
+
+def test_sigterm_flushes_logs_out_and_exits(db, redis_url, tmp_path) -> None:
+    """SIGTERM while a tick flush is stuck in PostgreSQL: the daemon stops taking data, waits for the flush,
+    stores everything it took, logs out of both sessions and exits 0 with an empty journal."""
+    broker_path = tmp_path / "broker.json"
+    FakeBroker(broker_path, trading_day="20171113")
+    locker = psycopg.connect(db.info.dsn)
+    locker.execute("LOCK TABLE ticks IN ACCESS EXCLUSIVE MODE")
+    daemon = _start(tmp_path, db.info.dsn, redis_url, broker_path, 0, 40000, "run.log")
+    try:
+        _wait(lambda: _journal_lines(tmp_path) >= 2000, what="ticks in the journal")
+        _wait(lambda: FakeBroker(broker_path)["sessions"], what="the trader logged in")
+        daemon.send_signal(signal.SIGTERM)
+        _wait(lambda: '"stop_requested"' in (tmp_path / "run.log").read_text(), what="the signal handled")
+    finally:
+        locker.rollback()  # the stuck flush goes through now
+        locker.close()
+    assert daemon.wait(30) == 0
+    logs = [json.loads(x) for x in (tmp_path / "run.log").read_text().splitlines() if x.startswith("{")]
+    events = [x["event"] for x in logs]
+    stopped = next(x for x in logs if x["event"] == "daemon_stopped")
+    assert stopped["ticks"] > 2000 and stopped["ticks_written"] == stopped["ticks"]
+    assert db.execute("SELECT count(*) FROM ticks").fetchone()[0] == stopped["ticks"]
+    assert _journal_lines(tmp_path) == 0
+    assert events.index("stop_requested") < events.index("md_stopped") < events.index("daemon_stopped") \
+        < events.index("td_logged_out") < events.index("daemon_exited") == len(events) - 1

@@ -24,6 +24,8 @@ def test_login_sequence_and_queries_fill_the_tables(db, redis_url) -> None:
     broker.state["throttle"] = 2  # the first two queries are answered -3: queued and retried
     with Rig(db.info.dsn, redis_url, broker) as rig:
         rig.connect()
+        assert rig.api.fronts == ["tcp://td:1", "tcp://td:2"]  # CTP picks one and fails over to the other
+        assert rig.api.private_mode == 0  # THOST_TERT_RESTART: today's reports again after every connect
         assert rig.api.auth_requests == [("quantcloud_1.0", "0000000000000000")]
         assert rig.session.state == "ready" and rig.session.confirmations == 1
         assert [q for q, _ in rig.api.queries] == [
@@ -55,6 +57,7 @@ def test_case_3_auth_error_then_success_on_the_next_connect(db, redis_url, capfd
         assert not rig.session.ready.is_set() and len(rig.api.auth_requests) == 1
         rig.api.disconnect()
         rig.wait_until(lambda: rig.session.state == "disconnected")
+        rig.api.heartbeat_warning(45)
         rig.connect()  # 13:26: the front connects again: authenticate, login, confirm again
         assert rig.session.state == "ready"
         assert len(rig.api.auth_requests) == 2 and rig.session.logins == 1 and rig.session.confirmations == 1
@@ -66,6 +69,8 @@ def test_case_3_auth_error_then_success_on_the_next_connect(db, redis_url, capfd
     failed = next(r for r in logs if r["event"] == "td_authenticate_failed")
     assert failed["error_id"] == 90 and failed["message"] == "CTP:认证服务暂不可用"  # decoded from GB18030
     assert not any(r["event"] == "ctp_auth_rejected" for r in logs)
+    warning = next(r for r in logs if r["event"] == "td_heartbeat_warning")
+    assert warning["level"] == "warning" and warning["seconds_since_last"] == 45
 
 
 def test_auth_error_is_retried_while_connected(db, redis_url) -> None:

@@ -47,3 +47,28 @@ def test_ctp_settings_from_the_secret(aws) -> None:
 def test_missing_settings_are_named() -> None:
     with pytest.raises(InvalidInput, match="broker_id, user_id, password, md_fronts, td_fronts"):
         load_ctp_config(Settings())
+
+
+@pytest.mark.parametrize(("healthy", "ready", "code", "status"), [
+    (True, True, 200, "ok"),
+    (True, False, 200, "degraded"),  # a closed front at night: nothing a restart would fix
+    (False, False, 503, "failed"),  # the AuthCode was refused (ErrorID 63): only a person can fix it
+])
+def test_health_endpoint(healthy: bool, ready: bool, code: int, status: str) -> None:
+    import asyncio
+
+    from gateway_daemon.health import serve_health
+
+    async def ask() -> tuple[int, dict]:
+        server = await serve_health(0, lambda: {"td": {"state": "auth_rejected"}}, lambda: healthy, lambda: ready)
+        port = server.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = await reader.read()
+        writer.close()
+        server.close()
+        head, _, body = answer.partition(b"\r\n\r\n")
+        return int(head.split()[1]), json.loads(body)
+
+    got_code, body = asyncio.run(ask())
+    assert got_code == code and body == {"status": status, "td": {"state": "auth_rejected"}}
