@@ -1,8 +1,11 @@
 """From raw CTP market data to cleaned ticks and 1-minute bars, and on to the sinks and the pusher."""
 from __future__ import annotations
 
+import asyncio
+import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from gateway_daemon.feed import END_OF_PASS, END_OF_SOURCE, TickFeed
@@ -15,8 +18,18 @@ from shared.domain.ticks import Tick, TickCleaner
 from shared.domain.topics import bar_topic, tick_topic
 
 
+# with a bar open and no tick for this long, the market clock is moved on by the time that passed
+IDLE_S = 0.25
+
+
 class Pipeline:
-    def __init__(self, redis_sink: RedisSink, pg_sink: PgSink, pusher: Pusher | None) -> None:
+    """``idle_s``/``monotonic``: when no tick arrives while a bar is open, the market clock (the newest
+    exchange time seen) is carried forward by the elapsed ``monotonic`` time, so the last bar before a
+    break or a session end (10:14, 11:29, 14:59, 22:59) is published about a second after its end, not
+    when trading resumes (issue 3 case 5). Only elapsed time is used, never the local wall clock."""
+
+    def __init__(self, redis_sink: RedisSink, pg_sink: PgSink, pusher: Pusher | None, *, idle_s: float = IDLE_S,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self._redis = redis_sink
         self._pg = pg_sink
         self._pusher = pusher
@@ -28,6 +41,9 @@ class Pipeline:
         self.ticks = 0
         self.bars = 0
         self._dropped: Counter[str] = Counter()
+        self._idle_s = idle_s
+        self._monotonic = monotonic
+        self._market: tuple[datetime, float] | None = None  # newest exchange time seen, and when
 
     @property
     def dropped(self) -> Counter[str]:
@@ -41,7 +57,7 @@ class Pipeline:
             bars: list[Bar] = []
             done = False
             clock = None  # the market's clock: the newest exchange time seen in this batch (and pass)
-            for item in await feed.get_batch():
+            for item in await self._next_batch(feed):
                 if item is END_OF_SOURCE:
                     done = True
                     break
@@ -56,6 +72,7 @@ class Pipeline:
                     ticks.append(tick)
                     bars.extend(self._builder.on_tick(tick))
                     clock = tick.ts if clock is None else max(clock, tick.ts)
+            clock = self._advance(clock)
             if clock is not None:
                 # the clock finishes other symbols' bars whose minute or session has ended
                 # (a 10:14 bar at 10:15:01, not when trading resumes at 10:30)
@@ -63,6 +80,29 @@ class Pipeline:
             await self._emit(ticks, bars)
             if done:
                 return
+
+    async def _next_batch(self, feed: TickFeed) -> list[Any]:
+        """The next batch; empty when a bar is open and nothing arrived for ``idle_s``."""
+        if not self._builder.has_open_bars or self._market is None:
+            return await feed.get_batch()
+        try:
+            async with asyncio.timeout(self._idle_s):
+                return await feed.get_batch()
+        except TimeoutError:
+            return []
+
+    def _advance(self, seen: datetime | None) -> datetime | None:
+        """The market clock: the newest exchange time seen, or, after a quiet spell, that time plus the
+        time elapsed since it was seen."""
+        now = self._monotonic()
+        if seen is not None:
+            if self._market is None or seen >= self._market[0]:
+                self._market = (seen, now)
+            return seen
+        if self._market is None:
+            return None
+        newest, at = self._market
+        return newest + timedelta(seconds=now - at)
 
     def _clean(self, fields: Mapping[str, Any]) -> Tick | None:
         self.received += 1
@@ -93,5 +133,6 @@ class Pipeline:
 
     def _restart(self) -> None:
         self._dropped += self._cleaner.dropped + self._builder.dropped
+        self._market = None
         self._cleaner = TickCleaner()
         self._builder = MinuteBarBuilder()

@@ -176,6 +176,11 @@ class MinuteBarBuilder:
                                     tick.volume, tick.turnover, tick.open_interest)
         return [] if draft is None else [self._finish(draft)]
 
+    @property
+    def has_open_bars(self) -> bool:
+        """Whether a bar is waiting for its end (a caller may then need to pass the time with ``on_time``)."""
+        return bool(self._open)
+
     def on_time(self, now: datetime) -> list[Bar]:
         """Finish every open bar whose end has passed at ``now`` (tz-aware); returns them."""
         due = [symbol for symbol, draft in self._open.items() if draft.close_at <= now]
