@@ -52,6 +52,12 @@ def test_postgres_away_then_back_nothing_lost_nothing_twice(db, tmp_path, capfd)
 
     sink = asyncio.run(scenario())
     assert db.execute("SELECT count(*), count(DISTINCT (ts, seq)) FROM ticks").fetchone() == (len(ticks), len(ticks))
+    # every column as the cleaner made it (PostgreSQL parsed the ticks' JSON text)
+    stored = db.execute("SELECT symbol, ts, seq, trading_day, last_price, volume, cum_volume, turnover, open_interest, "
+                        "bid_price1, bid_volume1, ask_price1, ask_volume1 FROM ticks ORDER BY ts, seq").fetchall()
+    assert stored == [(t.symbol, t.ts, t.seq, t.trading_day, t.last_price, t.volume, t.cum_volume, t.turnover,
+                       t.open_interest, t.bid_price1, t.bid_volume1, t.ask_price1, t.ask_volume1)
+                      for t in sorted(ticks, key=lambda t: (t.ts, t.seq))]
     assert db.execute("SELECT count(*) FROM bars_1m").fetchone()[0] == len(bars)
     assert sink.ticks_written == len(ticks)
     assert Journal(tmp_path / "j").sealed() == []  # released
@@ -125,3 +131,29 @@ def test_redis_away_then_back_publishes_in_order(redis_url, tmp_path) -> None:
     assert got == [t for _, t in texts]  # all, once, in order
     last = redis.Redis.from_url(redis_url, decode_responses=True).get("tick:last:cu1801")
     assert last == texts[-1][1]
+
+
+def test_redis_script_is_loaded_again_after_a_flush(redis_url) -> None:
+    """The batch goes out as one EVALSHA; a restarted (or flushed) Redis has forgotten the script."""
+    ticks, _ = _cu_ticks(5)
+    texts = [(t.symbol, json_text(t.to_json())) for t in ticks]
+
+    async def scenario() -> list[str]:
+        listener = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
+        pubsub = listener.pubsub()
+        await pubsub.subscribe("tick.cu1801")
+        sink = RedisSink(redis_url)
+        await sink.write(texts[:2], [])
+        await listener.script_flush()
+        await sink.write(texts[2:], [])
+        got = []
+        deadline = asyncio.get_running_loop().time() + 5
+        while len(got) < len(texts) and asyncio.get_running_loop().time() < deadline:
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.5)
+            if message is not None:
+                got.append(message["data"])
+        await sink.close()
+        await listener.aclose()
+        return got
+
+    assert asyncio.run(scenario()) == [t for _, t in texts]
