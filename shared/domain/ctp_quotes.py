@@ -18,6 +18,7 @@ milliseconds (5 -> .005), 0 when the exchange sends whole seconds (CZCE).
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -76,14 +77,15 @@ def _text(fields: Mapping[str, Any], name: str, required: bool = True) -> str | 
 
 
 def _number(fields: Mapping[str, Any], name: str, required: bool = False) -> float | None:
-    text = _text(fields, name, required)
-    if text is None:
-        return None
+    value = fields.get(name)
     try:
-        value = float(text)
-    except ValueError:
+        number = float(value)  # type: ignore[arg-type]  # str (surrounding blanks allowed), int or float
+    except (TypeError, ValueError):
+        text = _text(fields, name, required)
+        if text is None:
+            return None
         raise InvalidInput(f"{name} is not a number: {text!r}", {"field": name, "value": text}) from None
-    return None if math.isnan(value) or abs(value) >= ABSENT_ABOVE else value
+    return None if math.isnan(number) or abs(number) >= ABSENT_ABOVE else number
 
 
 def _price(fields: Mapping[str, Any], name: str) -> float | None:
@@ -102,14 +104,22 @@ def _integer(fields: Mapping[str, Any], name: str, required: bool = False) -> in
     return int(value)
 
 
+_DAYS: dict[str, date] = {}  # YYYYMMDD texts seen: a few per file or session
+_SECONDS: dict[str, int] = {}  # HH:MM:SS texts seen: at most 86,400
+
+
 def _day(fields: Mapping[str, Any], name: str, required: bool) -> date | None:
     text = _text(fields, name, required)
     if text is None:
         return None
+    known = _DAYS.get(text)
+    if known is not None:
+        return known
     try:
         if len(text) != 8:
             raise ValueError(text)
-        return date(int(text[0:4]), int(text[4:6]), int(text[6:8]))
+        day = _DAYS[text] = date(int(text[0:4]), int(text[4:6]), int(text[6:8]))
+        return day
     except ValueError:
         if required:
             raise InvalidInput(f"{name} is not a date YYYYMMDD: {text!r}", {"field": name, "value": text}) from None
@@ -117,6 +127,14 @@ def _day(fields: Mapping[str, Any], name: str, required: bool) -> date | None:
 
 
 def _seconds(text: str) -> int:
+    known = _SECONDS.get(text)
+    if known is not None:
+        return known
+    _SECONDS[text] = seconds = _parse_seconds(text)
+    return seconds
+
+
+def _parse_seconds(text: str) -> int:
     try:
         hours, minutes, seconds = (int(part) for part in text.split(":"))
     except ValueError:
@@ -131,7 +149,12 @@ def resolve_dates(exchange: Exchange | None, trading_day: date, action_day: date
     """(calendar date of the tick, its trading day) from CTP's date fields and the time of day."""
     if _DAY_START_S <= seconds_of_day < _EVENING_START_S:
         return action_day or trading_day, trading_day
-    evening_part = seconds_of_day >= _EVENING_START_S
+    return _night_dates(exchange, trading_day, action_day, seconds_of_day >= _EVENING_START_S)
+
+
+@functools.lru_cache(maxsize=1024)
+def _night_dates(exchange: Exchange | None, trading_day: date, action_day: date | None,
+                 evening_part: bool) -> tuple[date, date]:
     if exchange == Exchange.CZCE:
         calendar = action_day or trading_day
         evening = calendar if evening_part else calendar - timedelta(days=1)

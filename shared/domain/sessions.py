@@ -226,10 +226,15 @@ def trading_day(ts: datetime, product: str | None = None) -> date:
     """
     local = ts.astimezone(SH)
     clock = local.hour * 60 + local.minute
-    day = local.date()
-    if clock >= _EVENING_START:
+    return _trading_day_of(local.date(), 2 if clock >= _EVENING_START else 0 if clock < _MORNING_END else 1)
+
+
+@functools.lru_cache(maxsize=4096)
+def _trading_day_of(day: date, part: int) -> date:
+    """``trading_day`` for a calendar day and part of it: 0 before 08:00, 1 the day, 2 from 18:00."""
+    if part == 2:
         return next_trading_day(day)
-    if clock < _MORNING_END:
+    if part == 0:
         return next_trading_day(day - timedelta(days=1))
     return day if is_trading_day(day) else next_trading_day(day)
 
