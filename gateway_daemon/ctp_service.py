@@ -16,6 +16,7 @@ from gateway_daemon.ctp.td_session import TraderSession, create_trader_api
 from gateway_daemon.feed import TickFeed
 from gateway_daemon.health import heartbeat, serve_health
 from gateway_daemon.logs import log
+from gateway_daemon.md_shards import MdShards, share, shard_journal
 from gateway_daemon.service import serve
 from gateway_daemon.trading.events import EventPublisher
 from gateway_daemon.trading.intake import OrderIntake
@@ -32,12 +33,16 @@ async def run_ctp(settings: Settings, *, config: CtpConfig | None = None,
     loop = asyncio.get_running_loop()
     feed = TickFeed(loop)
     db_url = database_url(settings)
-    md = MdSession(config, list(config.symbols), api_factory=md_api_factory)
+    count = max(1, settings.daemon_md_processes)
+    md = MdSession(config, share(config.symbols, 0, count), api_factory=md_api_factory)
+    shards = MdShards(settings, config, count, md_api_factory)
 
     def more_symbols(symbols: list[str], exchanges: dict[str, str]) -> None:
         md.exchanges.update(exchanges)
-        if not config.symbols:  # nothing configured: every futures contract the broker lists
-            md.add_symbols(symbols)
+        listed = [] if config.symbols else symbols  # nothing configured: every futures contract the broker lists
+        shards.add_symbols(listed, exchanges)
+        if listed:
+            md.add_symbols(share(listed, 0, count))
 
     intake: OrderIntake | None = None
     events = EventPublisher(settings.redis_url)
@@ -47,7 +52,8 @@ async def run_ctp(settings: Settings, *, config: CtpConfig | None = None,
     intake = OrderIntake(settings.redis_url, settings.order_stream, td.command)
 
     def state() -> dict[str, Any]:
-        return {"md": {"logged_in": md.logged_in.is_set(), "received": md.received, "disconnects": md.disconnects},
+        return {"md": {"logged_in": md.logged_in.is_set(), "received": md.received, "disconnects": md.disconnects,
+                       "other_processes_alive": shards.alive()},
                 "td": {"state": td.state, "front_id": td.front_id, "session_id": td.session_id,
                        "reconciled": manager.reconciled},
                 "orders": {"pending_stream_entries": len(manager.waiting) + len(manager.held)}}
@@ -62,6 +68,7 @@ async def run_ctp(settings: Settings, *, config: CtpConfig | None = None,
         stopping = True
         log("stop_requested", signal=signame)
         intake.stop(timeout_s=0)  # no new orders
+        shards.terminate()  # each drains, flushes and logs out as this process does
         md.stop()  # END_OF_SOURCE: the pipeline drains, then the sinks flush
         feed.close()
 
@@ -70,15 +77,20 @@ async def run_ctp(settings: Settings, *, config: CtpConfig | None = None,
     tasks = [asyncio.create_task(heartbeat(settings.redis_url, state, stop))]
     server = None
     if settings.daemon_health_port:
-        server = await serve_health(settings.daemon_health_port, state, lambda: not td.auth_fatal,
+        server = await serve_health(settings.daemon_health_port, state,
+                                    lambda: not td.auth_fatal and all(shards.alive()),
                                     lambda: md.logged_in.is_set() and td.ready.is_set())
+    shards.start()
     td.start()
     intake.start()
-    journal_dir = f"{settings.daemon_state_dir}/journal"
+    journal_dir = shard_journal(settings.daemon_state_dir, 0)
     def order_events_to(pusher: Any) -> None:  # the pusher lives on the loop; events come from the trader thread
         events.offer = lambda topic, message: loop.call_soon_threadsafe(pusher.offer, topic, message)
 
     await serve(md, feed, settings, journal_dir=journal_dir, on_pusher=order_events_to)
+    codes = await asyncio.to_thread(shards.stop)
+    if codes:
+        log("md_shards_stopped", exit_codes=codes)
     await asyncio.to_thread(td.stop)  # logs out
     stop.set()
     await asyncio.gather(*tasks)

@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     daemon_state_dir: str = "/tmp/quantcloud-daemon"  # CTP flow files and the tick journal
     daemon_journal_max_bytes: int = 1 << 30  # the disk buffer while PostgreSQL or Redis is away
     daemon_health_port: int = 0  # 0: no health endpoint
+    daemon_md_processes: int = 1  # market data over this many processes (one MdApi session each)
     order_stream: str = "orders:in"  # Redis Stream of order requests (consumer group "daemon")
 
 

@@ -33,12 +33,13 @@ def _free_port() -> int:
 
 
 def _start(tmp_path: Path, db_url: str, redis_url: str, broker: Path, first: int, last: int, log: str,
-           health_port: int = 0):
+           health_port: int = 0, symbols: tuple[str, ...] = ()):
     env = {**os.environ, "QC_DAEMON_HEALTH_PORT": str(health_port), "QC_DATABASE_URL": db_url, "QC_REDIS_URL": redis_url,
            "QC_DAEMON_STATE_DIR": str(tmp_path / "state"), "QC_ORDER_STREAM": STREAM, "QC_WS_MANAGEMENT_URL": ""}
     env.pop("QC_DATABASE_SECRET_ID", None)
     out = open(tmp_path / log, "w")  # noqa: SIM115
-    return subprocess.Popen([sys.executable, str(HERE / "fake_daemon.py"), str(broker), str(first), str(last)],
+    return subprocess.Popen([sys.executable, str(HERE / "fake_daemon.py"), str(broker), str(first), str(last),
+                             *symbols],
                             cwd=ROOT, env=env, stderr=out, stdout=out)
 
 
@@ -142,3 +143,59 @@ def test_sigterm_flushes_logs_out_and_exits(db, redis_url, tmp_path) -> None:
     assert _journal_lines(tmp_path) == 0
     assert events.index("stop_requested") < events.index("md_stopped") < events.index("daemon_stopped") \
         < events.index("td_logged_out") < events.index("daemon_exited") == len(events) - 1
+
+
+def _expected(symbols: list[str], last: int) -> set:
+    cleaner = TickCleaner()
+    return {(t.symbol, t.ts, t.seq) for t in (cleaner.clean(r) for r in load_rows(DATA, symbols)[:last])
+            if t is not None}
+
+
+def test_market_data_in_two_processes(db, redis_url, tmp_path) -> None:
+    """QC_DAEMON_MD_PROCESSES=2: rb1805 stays in the main process (shard 0), cu1801 goes to a child with
+    its own MdApi session and journal; every tick of both is stored once, and SIGTERM stops both cleanly."""
+    from gateway_daemon.md_shards import shard_of
+
+    assert (shard_of("rb1805", 2), shard_of("cu1801", 2)) == (0, 1)
+    expected = _expected(["cu1801", "rb1805"], 6000)
+    broker_path = tmp_path / "broker.json"
+    FakeBroker(broker_path, trading_day="20171113")
+    os.environ["QC_DAEMON_MD_PROCESSES"] = "2"
+    try:
+        daemon = _start(tmp_path, db.info.dsn, redis_url, broker_path, 0, 6000, "run.log",
+                        symbols=("cu1801", "rb1805"))
+    finally:
+        del os.environ["QC_DAEMON_MD_PROCESSES"]
+    try:
+        _wait(lambda: db.execute("SELECT count(*) FROM ticks").fetchone()[0] >= len(expected), 60, "all ticks")
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        code = daemon.wait(30)
+    assert code == 0
+    stored = set(db.execute("SELECT symbol, ts, seq FROM ticks").fetchall())
+    assert stored == expected and {s for s, _, _ in stored} == {"cu1801", "rb1805"}
+    logs = [json.loads(x) for x in (tmp_path / "run.log").read_text().splitlines() if x.startswith("{")]
+    shard_starts = [x for x in logs if x["event"] == "md_shard_starting"]
+    assert [(x["shard"], x["symbols"]) for x in shard_starts] == [(1, 1)]
+    assert next(x for x in logs if x["event"] == "md_shards_stopped")["exit_codes"] == [0]
+    stopped = [x for x in logs if x["event"] == "daemon_stopped"]  # one per process, each wrote what it took
+    assert len(stopped) == 2 and all(x["ticks_written"] == x["ticks"] for x in stopped)
+    assert sum(x["ticks"] for x in stopped) == len(expected)
+
+
+def test_a_child_stops_cleanly_when_the_main_process_is_killed(db, redis_url, tmp_path) -> None:
+    broker_path = tmp_path / "broker.json"
+    FakeBroker(broker_path, trading_day="20171113")
+    os.environ["QC_DAEMON_MD_PROCESSES"] = "2"
+    try:
+        daemon = _start(tmp_path, db.info.dsn, redis_url, broker_path, 0, 4000, "run.log",
+                        symbols=("cu1801", "rb1805"))
+    finally:
+        del os.environ["QC_DAEMON_MD_PROCESSES"]
+    log_path = tmp_path / "run.log"
+    _wait(lambda: '"md_shard_starting"' in log_path.read_text(), what="the child started")
+    daemon.send_signal(signal.SIGKILL)
+    daemon.wait(10)
+    _wait(lambda: '"md_shard_exited"' in log_path.read_text(), what="the child's clean exit")
+    events = [json.loads(x)["event"] for x in log_path.read_text().splitlines() if x.startswith("{")]
+    assert "stop_requested" in events and "md_stopped" in events
