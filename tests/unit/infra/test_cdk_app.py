@@ -102,6 +102,14 @@ def test_daemon_runs_as_exactly_one_task(templates: dict[str, Template]) -> None
         "DeploymentConfiguration": Match.object_like({"MaximumPercent": 100, "MinimumHealthyPercent": 0})})
 
 
+def test_daemon_task_has_two_cpus_for_two_market_data_processes(templates: dict[str, Template]) -> None:
+    templates["daemon"].has_resource_properties("AWS::ECS::TaskDefinition", {
+        "Cpu": "2048",
+        "ContainerDefinitions": [Match.object_like({
+            "StopTimeout": 60,
+            "Environment": Match.array_with([{"Name": "QC_DAEMON_MD_PROCESSES", "Value": "2"}])})]})
+
+
 
 def test_api_may_cancel_backtests_and_read_their_bars(templates: dict[str, Template]) -> None:
     policies = templates["http"].find_resources("AWS::IAM::Policy")
