@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Mapping
 
 log = logging.getLogger("quantcloud.market.drops")
 
 
 class Drops(Counter[str]):
-    def __init__(self, source: object = "market data") -> None:
+    def __init__(self, source: str | Mapping[str, int] = "market data") -> None:
         super().__init__()
-        self.source = source if isinstance(source, str) else "market data"
+        if isinstance(source, str):
+            self.source = source
+        else:  # Counter.copy() and pickling rebuild the class from the counts
+            self.source = "market data"
+            self.update(source)
         self._logged: set[tuple[str, str]] = set()
 
     def drop(self, reason: str, symbol: str, detail: object) -> None:
