@@ -224,3 +224,16 @@ def test_open_interest_is_the_last_known_value_of_each_bar() -> None:
 def bars_frame_rows(frame: pd.DataFrame) -> list[Bar]:
     return [Bar("cu1801", r.ts.to_pydatetime(), r.trading_day, r.open, r.high, r.low, r.close, int(r.volume), None,
                 None if math.isnan(r.open_interest) else r.open_interest) for r in frame.itertuples()]
+
+
+@pytest.mark.parametrize("period", ["5m", "15m", "30m", "1h"])
+def test_streamed_period_bars_equal_resampled_ones_on_a_real_month(period: str) -> None:
+    # January 2021 of the copper sample: 19 trading days, the first without a night session
+    frame = copper()
+    month = frame[frame["trading_day"] <= date(2021, 1, 29)].reset_index(drop=True)
+    builder = PeriodBarBuilder(period)
+    streamed = [b for bar in bars_frame_rows(month) for b in builder.on_bar(bar)] + builder.flush()
+    resampled = resample(month, period)
+    assert len(streamed) == len(resampled) > 0
+    got = [(pd.Timestamp(b.ts), b.trading_day, b.open, b.high, b.low, b.close, b.volume) for b in streamed]
+    assert got == [(r.ts, r.trading_day, r.open, r.high, r.low, r.close, r.volume) for r in resampled.itertuples()]
