@@ -13,8 +13,9 @@ Limit and stop prices are rounded to the price tick when sent. Costs per fill: c
 (``rate`` x turnover + ``per_lot`` x lots; the close-today rates instead for lots closed on the
 trading day they were opened; yesterday's lots are closed first) and slippage (price units per
 lot, charged as a cost like vn.py does, not moved into the fill price). PnL is marked at every
-bar's close; equity starts at ``capital``. When equity at a close is <= 0 the account is bust:
-trading stops and equity stays there (a bust account trading on credit means nothing).
+bar's close (equity kept at each trading day's end, or at every bar when asked); equity starts
+at ``capital``. When equity at a close is <= 0 the account is bust: trading stops and equity
+stays there (a bust account trading on credit means nothing).
 """
 from __future__ import annotations
 
@@ -71,15 +72,19 @@ class Trades:
 
 @dataclass(frozen=True, slots=True)
 class Run:
-    """What a run produced: its fills and the equity at every bar's close."""
+    """What a run produced: its fills, and its equity at each trading day's last bar (and, when
+    asked for, at every bar's close)."""
 
     trades: Trades
-    equity: np.ndarray  # float64, one per bar
+    equity: np.ndarray | None  # float64, one per bar, or None
+    day_end: np.ndarray | None = None  # int64: index of each trading day's last bar
+    day_balance: np.ndarray | None = None  # float64: equity at that bar's close
 
     @property
     def position(self) -> np.ndarray:
         """Net lots after each bar (derived from the fills: the kernel does not store it)."""
-        change = np.zeros(len(self.equity), np.int64)
+        bars = len(self.equity) if self.equity is not None else int(self.day_end[-1]) + 1
+        change = np.zeros(bars, np.int64)
         np.add.at(change, self.trades.bar, self.trades.direction.astype(np.int64) * self.trades.volume)
         return np.cumsum(change)
 

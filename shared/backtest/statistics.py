@@ -39,13 +39,16 @@ class Daily:
 
 
 def daily(run: Run, labels: np.ndarray, size: float, capital: float) -> Daily:
-    """Settle ``run`` by ``labels`` (one per bar, non-decreasing, e.g. trading days YYYYMMDD)."""
+    """Settle ``run`` by ``labels`` (one per bar, non-decreasing, e.g. trading days YYYYMMDD).
+    A run without per-bar equity settles by the trading days it ran with: ``labels`` must be those."""
     labels = np.asarray(labels)
-    last = np.append(np.flatnonzero(labels[1:] != labels[:-1]), len(labels) - 1)
-    balance = run.equity[last]
+    if run.equity is None:
+        last, balance = run.day_end, run.day_balance
+    else:
+        last = np.append(np.flatnonzero(labels[1:] != labels[:-1]), len(labels) - 1)
+        balance = run.equity[last]
     net = np.diff(np.concatenate(([capital], balance)))
-    # the day of each trade: index of the first day-end at or after its bar
-    which = np.searchsorted(last, run.trades.bar)
+    which = day_of(run.trades.bar, np.ascontiguousarray(last, dtype=np.int64))
     days = len(last)
     t = run.trades
     return Daily(
@@ -54,6 +57,19 @@ def daily(run: Run, labels: np.ndarray, size: float, capital: float) -> Daily:
         turnover=np.bincount(which, t.price * t.volume * size, days),
         trade_count=np.bincount(which, minlength=days),
     )
+
+
+@jit
+def day_of(bars, last):
+    """The day of each trade: index of the first day end at or after its bar (both sorted; one
+    merge pass instead of a binary search per trade)."""
+    out = np.empty(bars.shape[0], np.int64)
+    d = 0
+    for k in range(bars.shape[0]):
+        while last[d] < bars[k]:
+            d += 1
+        out[k] = d
+    return out
 
 
 def _as_date(label: int) -> date:

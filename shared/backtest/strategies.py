@@ -174,28 +174,31 @@ def decide(code, p0, p1, p2, x0, x1, x2, x3, y0, y1, high, low, close, pos, lots
 Prices = tuple[np.ndarray, np.ndarray, np.ndarray]  # high, low, close
 
 
-def _dual_ma(p: Any, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> tuple[np.ndarray, int]:
+Rows = tuple[np.ndarray, ...]  # up to four indicator rows, each one value per bar
+
+
+def _dual_ma(p: Any, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> tuple[Rows, int]:
     # a cross compares with the previous bar, so the first decision needs both SMAs one bar back
-    return np.vstack((sma(close, p.fast), sma(close, p.slow))), p.slow
+    return (sma(close, p.fast), sma(close, p.slow)), p.slow
 
 
-def _breakout(p: Any, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> tuple[np.ndarray, int]:
-    ind = np.vstack((highest(high, p.entry_window), lowest(low, p.entry_window),
-                     highest(high, p.exit_window), lowest(low, p.exit_window)))
+def _breakout(p: Any, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> tuple[Rows, int]:
+    ind = (highest(high, p.entry_window), lowest(low, p.entry_window),
+           highest(high, p.exit_window), lowest(low, p.exit_window))
     return ind, max(p.entry_window, p.exit_window) - 1
 
 
-def _bollinger(p: Any, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> tuple[np.ndarray, int]:
+def _bollinger(p: Any, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> tuple[Rows, int]:
     mid, dev = sma(close, p.window), stddev(close, p.window)
-    return np.vstack((mid, mid + p.dev * dev, mid - p.dev * dev)), p.window - 1
+    return (mid, mid + p.dev * dev, mid - p.dev * dev), p.window - 1
 
 
-def _rsi(p: Any, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> tuple[np.ndarray, int]:
-    return rsi(close, p.window).reshape(1, -1), p.window
+def _rsi(p: Any, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> tuple[Rows, int]:
+    return (rsi(close, p.window),), p.window
 
 
-def _atr_stop(p: Any, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> tuple[np.ndarray, int]:
-    return np.vstack((sma(close, p.window), atr(high, low, close, p.atr_window))), max(p.window - 1, p.atr_window)
+def _atr_stop(p: Any, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> tuple[Rows, int]:
+    return (sma(close, p.window), atr(high, low, close, p.atr_window)), max(p.window - 1, p.atr_window)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +207,7 @@ class Strategy:
     code: int
     version: str  # bump when the decision logic changes: results are keyed by it
     params: type[_Params]
-    prepare: Any  # (params, high, low, close) -> (indicators 2-D, first decision bar)
+    prepare: Any  # (params, high, low, close) -> (indicator rows, first decision bar)
 
     def vector(self, params: _Params) -> np.ndarray:
         """Parameters in declared order, as the float array the kernel reads."""

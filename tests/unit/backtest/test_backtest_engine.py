@@ -106,19 +106,29 @@ def test_dual_ma_fills_at_the_limit_on_the_bar_after_the_cross() -> None:
     o2 = DM_OPEN.copy()
     o2[7] = 10.5
     r2 = run("dual_ma", {"fast": 2, "slow": 3}, o2, np.maximum(o2, DM_CLOSE), np.minimum(o2, DM_CLOSE),
-             DM_CLOSE, np.zeros(8, np.int64), Costs(size=10, capital=10_000))
+             DM_CLOSE, np.zeros(8, np.int64), Costs(size=10, capital=10_000), equity_per_bar=True)
     assert list(r2.trades.bar) == [7] and list(r2.trades.price) == [10.5] and list(r2.trades.direction) == [1]
     # equity: 10,000 + (12 - 10.5) x 10 at bar 7's close
     assert r2.equity[-1] == pytest.approx(10_015.0)
     assert list(r2.position) == [0] * 7 + [1]
+    # one trading day: its end is the last bar, at the same equity
+    assert (list(r2.day_end), list(r2.day_balance)) == ([7], [r2.equity[-1]])
 
 
 def test_bust_account_stops_trading() -> None:
     # long 1 lot of size 100 at 10 (market, rsi < lower after a fall), then the price collapses
     close = np.array([10.0, 9, 8, 7, 6, 5, 4, 1, 0.5, 0.5, 20])
-    r = run("rsi", {"window": 2, "lower": 30, "upper": 70}, close, close, close, close,
-            np.zeros(len(close), np.int64), Costs(size=100, capital=300))
+    days = np.repeat([20210104, 20210105, 20210106], [4, 4, 3])
+    r = run("rsi", {"window": 2, "lower": 30, "upper": 70}, close, close, close, close, days,
+            Costs(size=100, capital=300), equity_per_bar=True)
     bust = int(np.argmax(r.equity <= 0))
     assert r.equity[bust] <= 0
     assert np.all(r.equity[bust:] == r.equity[bust])  # frozen: the rebound to 20 is not counted
     assert np.all(r.trades.bar <= bust)
+    # the day ends (bars 3, 7, 10) carry the same equity, whether or not every bar's is kept
+    assert list(r.day_end) == [3, 7, 10]
+    np.testing.assert_array_equal(r.day_balance, r.equity[[3, 7, 10]])
+    lean = run("rsi", {"window": 2, "lower": 30, "upper": 70}, close, close, close, close, days,
+               Costs(size=100, capital=300))
+    assert lean.equity is None
+    np.testing.assert_array_equal(lean.day_balance, r.day_balance)

@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from shared.backtest import runner
 from shared.backtest.bars import BarArrays
 from shared.backtest.engine import CLOSE, OPEN, Run, Trades
 from shared.backtest.report import detail
 from shared.backtest.spec import BacktestSpec
 from shared.backtest.statistics import daily, statistics, trade_stats
-from shared.backtest.sweep import run_one
 
 
 def trades(rows: list[tuple[int, int, int, float, int, float]]) -> Trades:
@@ -99,7 +99,8 @@ def test_case_2_through_the_engine_a_friday_night_fill_is_mondays() -> None:
     assert report["statistics"]["days"] == 2 and report["statistics"]["trade_count"] == 1
     assert report["statistics"]["end_balance"] == pytest.approx(10_049.9)
     # calendar dates, as vn.py buckets, would put the fill and 39.9 of it on Friday
-    run = run_one(bars, spec, {"fast": 1, "slow": 2})
+    run = runner.run("dual_ma", {"fast": 1, "slow": 2}, bars.open, bars.high, bars.low, bars.close,
+                     bars.trading_day, spec.costs(), equity_per_bar=True)
     by_date = daily(run, np.array([20210108] * 5 + [20210111]), 10.0, 10_000.0)
     assert list(by_date.trade_count) == [1, 0]
     np.testing.assert_allclose(by_date.net_pnl, [39.9, 10.0])

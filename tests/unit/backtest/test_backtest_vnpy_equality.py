@@ -138,7 +138,7 @@ def test_same_trades_and_pnl_as_vnpy(vnpy: Any, copper: pd.DataFrame, strategy: 
 
     engine = vnpy_run(vnpy, copper, strategies(vnpy)[strategy], theirs)
     result = run(strategy, ours, copper["open"], copper["high"], copper["low"], copper["close"],
-                 copper["trading_day"].astype(int), COSTS)
+                 copper["trading_day"].astype(int), COSTS, equity_per_bar=True)
 
     # trades: same bar, direction, open/close, price and volume, in the same order
     theirs_trades, pos, relabelled = [], 0, 0
@@ -177,6 +177,12 @@ def test_same_trades_and_pnl_as_vnpy(vnpy: Any, copper: pd.DataFrame, strategy: 
 
     # by trading day (ours): the same total, but no "Saturday" (after-midnight Friday night bars)
     by_trading_day = daily(result, copper["trading_day"].astype(int).to_numpy(), COSTS.size, COSTS.capital)
+    # what a worker keeps (day-end equity only) settles the same trading days to the bit
+    lean = run(strategy, ours, copper["open"], copper["high"], copper["low"], copper["close"],
+               copper["trading_day"].astype(int), COSTS)
+    lean_days = daily(lean, copper["trading_day"].astype(int).to_numpy(), COSTS.size, COSTS.capital)
+    np.testing.assert_array_equal(lean_days.day, by_trading_day.day)
+    np.testing.assert_array_equal(lean_days.balance, by_trading_day.balance)
     assert by_trading_day.net_pnl.sum() == pytest.approx(df["net_pnl"].sum(), abs=1e-6)
     saturdays = [d for d in by_date.day if date(d // 10000, d // 100 % 100, d % 100).weekday() == 5]
     assert saturdays and not set(saturdays) & set(by_trading_day.day)
