@@ -105,7 +105,8 @@ def test_ranking_pages_trades_equity_chart_and_progress(app: TestClient) -> None
     posted = apigatewaymanagementapi_backends["123456789012"]["cn-north-1"].connections["conn-1"].data.decode()
     messages = split_json(posted)
     assert {m["topic"] for m in messages} == {f"backtest.{backtest_id}"}
-    assert [m["data"]["done"] for m in messages if m["data"]["status"] == "RUNNING"][-1] == 9
+    # shards finish concurrently, so their pushes may arrive out of order; the highest count is all 9
+    assert max(m["data"]["done"] for m in messages if m["data"]["status"] == "RUNNING") == 9
     assert messages[-1]["data"] == {"backtest_id": backtest_id, "status": "SUCCEEDED", "done": 9, "total": 9}
 
 
