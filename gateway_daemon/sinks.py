@@ -61,24 +61,35 @@ class RedisSink:
         self._next_try = 0.0
         self.replayed = 0
         self._script_sha = hashlib.sha1(PUBLISH_SCRIPT.encode()).hexdigest()
+        self._tick_topics: dict[str, str] = {}
 
     async def write(self, ticks: Sequence[tuple[str, str]], bars: Sequence[tuple[str, str]]) -> None:
         """Publish each (symbol, record JSON) and keep each symbol's latest tick."""
         if not ticks and not bars and not self.degraded:
             return
-        latest: dict[str, str] = {}
+        latest = dict(ticks)  # each symbol's last tick
+        topics = self._tick_topics
+        args: list[str] = []
         for symbol, text in ticks:
-            latest[symbol] = text
-        commands = [("p", tick_topic(symbol), text) for symbol, text in ticks]
-        commands += [("s", LAST_TICK_KEY.format(symbol=symbol), text) for symbol, text in latest.items()]
-        commands += [("p", bar_topic(symbol), text) for symbol, text in bars]
+            topic = topics.get(symbol)
+            if topic is None:
+                topic = topics[symbol] = tick_topic(symbol)
+            args.append(topic)
+            args.append(text)
+        keys = [LAST_TICK_KEY.format(symbol=symbol) for symbol in latest]
+        for text in latest.values():
+            args.append("")  # "" = SET the next key
+            args.append(text)
+        for symbol, text in bars:
+            args.append(bar_topic(symbol))
+            args.append(text)
         if self.degraded and self._journal is not None:
-            self._journal.append([f"{c}\t{k}\t{t}" for c, k, t in commands])
+            self._journal.append(_journal_lines(keys, args))
             if time.monotonic() >= self._next_try:
                 await self._recover()
             return
         try:
-            await self._send(commands)
+            await self._send(keys, args)
         except redis.RedisError as exc:
             self.errors += 1
             if self._journal is None:  # live data only: the next batch tries again
@@ -86,18 +97,13 @@ class RedisSink:
                 return
             self.degraded = True
             self._next_try = time.monotonic() + self.RETRY_S
-            self._journal.append([f"{c}\t{k}\t{t}" for c, k, t in commands])
+            self._journal.append(_journal_lines(keys, args))
             log("redis_unavailable", "warning", error=str(exc), action=f"buffering to {self._journal.dir}")
 
-    async def _send(self, commands: Sequence[tuple[str, str, str]]) -> None:
-        """All of ``commands`` as ONE script call: a reply per PUBLISH was the largest cost per tick."""
-        if not commands:
+    async def _send(self, keys: Sequence[str], args: Sequence[str]) -> None:
+        """The batch as ONE script call (``PUBLISH_SCRIPT``): a reply per PUBLISH was the largest cost per tick."""
+        if not args:
             return
-        keys = [key for kind, key, _ in commands if kind == "s"]
-        args: list[str] = []
-        for kind, key, text in commands:
-            args.append(key if kind == "p" else "")
-            args.append(text)
         packed = hiredis.pack_command(("EVALSHA", self._script_sha, len(keys), *keys, *args))
         pool = self._redis.connection_pool
         conn = await pool.get_connection()
@@ -125,16 +131,20 @@ class RedisSink:
             for segment in journal.sealed():
                 if segment > sealed:
                     break
-                batch: list[tuple[str, str, str]] = []
+                keys: list[str] = []
+                args: list[str] = []
                 for line in journal.read(segment):
                     kind, key, text = line.split("\t", 2)
-                    batch.append((kind, key, text))
-                    if len(batch) >= 5000:
-                        await self._send(batch)
-                        self.replayed += len(batch)
-                        batch = []
-                await self._send(batch)
-                self.replayed += len(batch)
+                    if kind == "s":
+                        keys.append(key)
+                    args.append(key if kind == "p" else "")
+                    args.append(text)
+                    if len(args) >= 10_000:
+                        await self._send(keys, args)
+                        self.replayed += len(args) // 2
+                        keys, args = [], []
+                await self._send(keys, args)
+                self.replayed += len(args) // 2
                 journal.release(segment)
         except redis.RedisError:
             self._next_try = time.monotonic() + self.RETRY_S
@@ -307,3 +317,13 @@ class PgSink:
             except psycopg.Error:
                 pass
         self._conn = None
+
+
+def _journal_lines(keys: Sequence[str], args: Sequence[str]) -> list[str]:
+    """A script call's pairs as journal lines, in order: ``p<TAB>channel<TAB>text`` or ``s<TAB>key<TAB>text``."""
+    lines = []
+    next_key = iter(keys)
+    for i in range(0, len(args), 2):
+        target, text = args[i], args[i + 1]
+        lines.append(f"p\t{target}\t{text}" if target else f"s\t{next(next_key)}\t{text}")
+    return lines
