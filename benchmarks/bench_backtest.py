@@ -9,7 +9,8 @@ fastest time. vn.py runs once (it takes seconds); its bar objects are built outs
 
 Sweep: 100 dual-MA combinations on 100,000 bars, as combinations x bars per second: one process,
 then two worker processes (a warm pool, as warm Lambda containers are), and vectorbt given the
-whole grid as 100 signal columns in one call.
+whole grid as 100 signal columns in one call. Each process computes an SMA window once for its
+combinations, as a worker does for its shard (``shared.backtest.sweep.run_shard``).
 
 Worker cold start: a new Python process imports the worker handler's modules and runs one
 dual-MA combination over the whole copper sample (read from a local npz, S3 left out), with the
@@ -56,9 +57,9 @@ def bars(n: int) -> dict[str, np.ndarray]:
     return out
 
 
-def ours(b: dict[str, np.ndarray], fast: int = FAST, slow: int = SLOW) -> dict[str, Any]:
+def ours(b: dict[str, np.ndarray], fast: int = FAST, slow: int = SLOW, memo: dict | None = None) -> dict[str, Any]:
     result = runner.run("dual_ma", {"fast": fast, "slow": slow}, b["open"], b["high"], b["low"], b["close"],
-                 b["trading_day"], COSTS)
+                        b["trading_day"], COSTS, memo=memo)
     stats = statistics(daily(result, b["trading_day"], COSTS.size, COSTS.capital), COSTS.capital,
                        result.trades, COSTS.size)
     return {"trades": len(result.trades), "end": stats["end_balance"]}
@@ -172,7 +173,8 @@ _sweep_bars: dict[str, np.ndarray] = {}
 
 
 def _sweep_chunk(pairs: list[tuple[int, int]]) -> int:
-    return sum(ours(_sweep_bars, f, s)["trades"] for f, s in pairs)
+    memo: dict = {}  # as a worker's shard: each SMA window computed once (shared.backtest.sweep.run_shard)
+    return sum(ours(_sweep_bars, f, s, memo)["trades"] for f, s in pairs)
 
 
 def sweep(b: dict[str, np.ndarray]) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 
 from shared.backtest.engine import MAX_ORDERS, Costs, Run, Trades, match_bar, send
-from shared.backtest.strategies import STRATEGIES, decide
+from shared.backtest.strategies import STRATEGIES, Memo, decide
 from shared.indicators._jit import jit
 
 
@@ -78,14 +78,15 @@ def simulate(code, p, r0, r1, r2, r3, rows, first, open_, high, low, close, trad
 
 def run(strategy: str, params: dict[str, Any] | Any, open_: np.ndarray, high: np.ndarray, low: np.ndarray,
         close: np.ndarray, trading_day: np.ndarray, costs: Costs = Costs(), lots: int = 1,
-        equity_per_bar: bool = False) -> Run:
+        equity_per_bar: bool = False, memo: Memo | None = None) -> Run:
     """Run ``strategy`` with ``params`` (a dict or its params model) over bars oldest first.
     Equity is kept at each trading day's end; ``equity_per_bar`` keeps it at every bar's close too
-    (to settle by other day labels, e.g. vn.py's calendar dates)."""
+    (to settle by other day labels, e.g. vn.py's calendar dates). Runs over the same bar arrays
+    may share a ``memo`` (a dict): each indicator row is then computed once for all of them."""
     spec = STRATEGIES[strategy]
     p = params if isinstance(params, spec.params) else spec.params.model_validate(params)
     arrays = [np.ascontiguousarray(a, dtype=np.float64) for a in (open_, high, low, close)]
-    rows, first = spec.prepare(p, arrays[1], arrays[2], arrays[3])
+    rows, first = spec.prepare(p, arrays[1], arrays[2], arrays[3], memo)
     padded = [np.ascontiguousarray(r) for r in rows] + [_UNUSED] * (4 - len(rows))
     values = np.zeros(3)
     values[:len(p.model_dump())] = spec.vector(p)

@@ -171,34 +171,45 @@ def decide(code, p0, p1, p2, x0, x1, x2, x3, y0, y1, high, low, close, pos, lots
 
 
 # ---- indicators and first decision bar per strategy ----------------------------------------
-Prices = tuple[np.ndarray, np.ndarray, np.ndarray]  # high, low, close
-
-
 Rows = tuple[np.ndarray, ...]  # up to four indicator rows, each one value per bar
+Memo = dict[tuple[Any, ...], np.ndarray]  # rows computed over one set of bars, shared by a sweep's runs
 
 
-def _dual_ma(p: Any, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> tuple[Rows, int]:
+def _row(memo: Memo | None, fn: Any, *args: Any) -> np.ndarray:
+    """``fn(*args)``, computed once per ``memo``: arrays are keyed by identity (the memo lives
+    no longer than the bars it was made for), parameters by value."""
+    if memo is None:
+        return fn(*args)
+    key = (fn, *(id(a) if isinstance(a, np.ndarray) else a for a in args))
+    row = memo.get(key)
+    if row is None:
+        row = memo[key] = fn(*args)
+    return row
+
+
+def _dual_ma(p: Any, high: np.ndarray, low: np.ndarray, close: np.ndarray, memo: Memo | None) -> tuple[Rows, int]:
     # a cross compares with the previous bar, so the first decision needs both SMAs one bar back
-    return (sma(close, p.fast), sma(close, p.slow)), p.slow
+    return (_row(memo, sma, close, p.fast), _row(memo, sma, close, p.slow)), p.slow
 
 
-def _breakout(p: Any, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> tuple[Rows, int]:
-    ind = (highest(high, p.entry_window), lowest(low, p.entry_window),
-           highest(high, p.exit_window), lowest(low, p.exit_window))
+def _breakout(p: Any, high: np.ndarray, low: np.ndarray, close: np.ndarray, memo: Memo | None) -> tuple[Rows, int]:
+    ind = (_row(memo, highest, high, p.entry_window), _row(memo, lowest, low, p.entry_window),
+           _row(memo, highest, high, p.exit_window), _row(memo, lowest, low, p.exit_window))
     return ind, max(p.entry_window, p.exit_window) - 1
 
 
-def _bollinger(p: Any, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> tuple[Rows, int]:
-    mid, dev = sma(close, p.window), stddev(close, p.window)
+def _bollinger(p: Any, high: np.ndarray, low: np.ndarray, close: np.ndarray, memo: Memo | None) -> tuple[Rows, int]:
+    mid, dev = _row(memo, sma, close, p.window), _row(memo, stddev, close, p.window)
     return (mid, mid + p.dev * dev, mid - p.dev * dev), p.window - 1
 
 
-def _rsi(p: Any, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> tuple[Rows, int]:
-    return (rsi(close, p.window),), p.window
+def _rsi(p: Any, high: np.ndarray, low: np.ndarray, close: np.ndarray, memo: Memo | None) -> tuple[Rows, int]:
+    return (_row(memo, rsi, close, p.window),), p.window
 
 
-def _atr_stop(p: Any, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> tuple[Rows, int]:
-    return (sma(close, p.window), atr(high, low, close, p.atr_window)), max(p.window - 1, p.atr_window)
+def _atr_stop(p: Any, high: np.ndarray, low: np.ndarray, close: np.ndarray, memo: Memo | None) -> tuple[Rows, int]:
+    return ((_row(memo, sma, close, p.window), _row(memo, atr, high, low, close, p.atr_window)),
+            max(p.window - 1, p.atr_window))
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +218,7 @@ class Strategy:
     code: int
     version: str  # bump when the decision logic changes: results are keyed by it
     params: type[_Params]
-    prepare: Any  # (params, high, low, close) -> (indicator rows, first decision bar)
+    prepare: Any  # (params, high, low, close, memo or None) -> (indicator rows, first decision bar)
 
     def vector(self, params: _Params) -> np.ndarray:
         """Parameters in declared order, as the float array the kernel reads."""

@@ -7,6 +7,7 @@ from shared.backtest.bars import BarArrays
 from shared.backtest.engine import Run
 from shared.backtest.runner import run
 from shared.backtest.spec import BacktestSpec
+from shared.backtest.strategies import Memo
 from shared.backtest.statistics import daily, statistics
 
 SHARD_SIZE = 50  # combinations per worker invocation: ~1 ms each on the copper sample
@@ -16,21 +17,24 @@ def shards(combinations: list[dict[str, Any]], size: int = SHARD_SIZE) -> list[l
     return [combinations[i:i + size] for i in range(0, len(combinations), size)]
 
 
-def run_one(bars: BarArrays, spec: BacktestSpec, params: dict[str, Any]) -> Run:
+def run_one(bars: BarArrays, spec: BacktestSpec, params: dict[str, Any], memo: Memo | None = None) -> Run:
     return run(spec.strategy, params, bars.open, bars.high, bars.low, bars.close, bars.trading_day,
-               spec.costs(), spec.lots)
+               spec.costs(), spec.lots, memo=memo)
 
 
-def evaluate(bars: BarArrays, spec: BacktestSpec, params: dict[str, Any]) -> dict[str, Any]:
+def evaluate(bars: BarArrays, spec: BacktestSpec, params: dict[str, Any], memo: Memo | None = None) -> dict[str, Any]:
     """{"params", **statistics} of one parameter set, days settled by trading day."""
-    result = run_one(bars, spec, params)
+    result = run_one(bars, spec, params, memo)
     costs = spec.costs()
     days = daily(result, bars.trading_day, costs.size, costs.capital)
     return {"params": params, **statistics(days, costs.capital, result.trades, costs.size)}
 
 
 def run_shard(bars: BarArrays, spec: BacktestSpec, params: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [evaluate(bars, spec, p) for p in params]
+    """Every parameter set over the same bars; indicator rows (an SMA of one window ...) are
+    computed once for the shard."""
+    memo: Memo = {}
+    return [evaluate(bars, spec, p, memo) for p in params]
 
 
 def rank(results: list[dict[str, Any]]) -> dict[str, Any]:

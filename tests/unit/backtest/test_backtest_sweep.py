@@ -2,7 +2,7 @@ import numpy as np
 
 from shared.backtest.bars import BarArrays
 from shared.backtest.spec import BacktestSpec
-from shared.backtest.sweep import rank, run_shard, shards
+from shared.backtest.sweep import evaluate, rank, run_shard, shards
 
 
 def result(fast: int, slow: int, sharpe: float, total_return: float = 0.0, end_balance: float = 1.0) -> dict:
@@ -41,3 +41,22 @@ def test_run_shard_uses_spec_costs_and_size() -> None:
     # +15 from the price; commission 105 x 0.001 = 0.105; slippage 0.5 x 10 = 5
     np.testing.assert_allclose(r["total_return"], (15 - 0.105 - 5) / 10_000)
     assert r["trade_count"] == 1
+
+
+def test_a_shard_shares_indicator_rows_without_changing_any_result() -> None:
+    # every strategy's grid has windows that repeat across combinations; each result must equal its
+    # own run with nothing shared
+    from functions.backtest.warm import sample_bars
+
+    bars = sample_bars(3_000)
+    grids = {"dual_ma": {"fast": [5, 10], "slow": [20, 30]},
+             "breakout": {"entry_window": [20, 30], "exit_window": [10, 20]},
+             "bollinger": {"window": [20], "dev": [1.5, 2.0]},
+             "rsi": {"window": [14], "lower": [25, 30], "upper": [70]},
+             "atr_stop": {"window": [20, 40], "atr_window": [14], "multiplier": [2.0, 3.0]}}
+    for strategy, grid in grids.items():
+        spec = BacktestSpec.parse({"symbol": "x", "start": "2021-01-04", "end": "2021-02-26", "strategy": strategy,
+                                   "grid": grid, "size": 5.0, "price_tick": 1.0, "commission_rate": 0.0001})
+        shard = run_shard(bars, spec, spec.combinations())
+        assert shard == [evaluate(bars, spec, p) for p in spec.combinations()], strategy
+        assert sum(r["trade_count"] for r in shard) > 0
