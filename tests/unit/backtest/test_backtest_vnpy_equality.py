@@ -1,4 +1,5 @@
-"""Our engine against vn.py's BacktestingEngine on real copper bars (Jan-Mar 2021, ~3 months).
+"""Our engine against vn.py's BacktestingEngine on the whole copper sample (4 Jan 2021 - 17 Feb
+2022, 123,855 one-minute bars, day and night sessions).
 
 Same trades (bar, direction, open/close, price, volume) and, within 1e-6, the same PnL, for the
 two reference strategies: vn.py's own DoubleMaStrategy and a Donchian breakout written on its
@@ -45,7 +46,6 @@ COSTS = Costs(size=5, price_tick=10, commission_rate=0.0001, slippage=10.0, capi
 @pytest.fixture(scope="module")
 def copper() -> pd.DataFrame:
     frame = pd.read_csv(CSV, dtype={"trading_day": str})
-    frame = frame[(frame["trading_day"] >= "20210104") & (frame["trading_day"] <= "20210331")]
     frame["ts"] = pd.to_datetime(frame["datetime"]).dt.tz_localize(SH)
     return frame.reset_index(drop=True)
 
