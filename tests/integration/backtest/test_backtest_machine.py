@@ -38,11 +38,17 @@ SPEC = {"symbol": "cu_main", "start": "2021-01-04", "end": "2021-02-26", "strate
 
 
 @pytest.fixture(scope="module")
-def copper() -> pd.DataFrame:
+def sample() -> pd.DataFrame:
+    """The whole copper sample: 4 Jan 2021 - 17 Feb 2022, 123,855 bars."""
     frame = pd.read_csv(CSV, dtype={"trading_day": str})
-    frame = frame[(frame["trading_day"] >= "20210104") & (frame["trading_day"] <= "20210226")]
     frame["ts"] = pd.to_datetime(frame["datetime"]).dt.tz_localize(SH)
     frame["trading_day"] = pd.to_datetime(frame["trading_day"], format="%Y%m%d")
+    return frame
+
+
+@pytest.fixture(scope="module")
+def copper(sample: pd.DataFrame) -> pd.DataFrame:
+    frame = sample[(sample["trading_day"] >= "2021-01-04") & (sample["trading_day"] <= "2021-02-26")]
     return frame.reset_index(drop=True)
 
 
@@ -148,12 +154,18 @@ def test_a_shard_failing_every_retry_is_reported_not_fatal(stored: psycopg.Conne
     assert len(row["result"]["results"]) == row["done"] == 18
 
 
-# 25 fast x 40 slow windows, all fast < slow: 1,000 combinations -> 20 shards of 50 (Distributed Map)
-SWEEP_1000 = {**SPEC, "grid": {"fast": list(range(1, 26)), "slow": list(range(26, 66))}, "slippage": 0.0}
+# 25 fast x 40 slow windows, all fast < slow: 1,000 combinations -> 20 shards of 50 (Distributed Map),
+# over the whole sample
+SWEEP_1000 = {**SPEC, "start": "2021-01-04", "end": "2022-02-17",
+              "grid": {"fast": list(range(1, 26)), "slow": list(range(26, 66))}, "slippage": 0.0}
 
 
 def test_a_1000_combination_sweep_runs_in_the_distributed_map(stored: psycopg.Connection, machine: str,
-                                                              copper: pd.DataFrame) -> None:
+                                                              sample: pd.DataFrame) -> None:
+    rest = sample[sample["trading_day"] > "2021-02-26"]  # the fixture stored Jan-Feb 2021
+    assert PgBarStore(stored).insert_bars(
+        ("cu_main", r.ts, r.trading_day.date(), r.open, r.high, r.low, r.close, r.volume, r.turnover, None)
+        for r in rest.itertuples()) == len(rest)
     calls = crash_shard_1(times=100)  # one shard of 20 fails: within the tolerated 10 %
     status, row = run(stored, machine, SWEEP_1000, timeout_s=300)
     assert (status, row["status"]) == ("SUCCEEDED", "SUCCEEDED"), row["error"]
@@ -171,4 +183,5 @@ def test_a_1000_combination_sweep_runs_in_the_distributed_map(stored: psycopg.Co
     # a sample result equals the engine run straight from the CSV
     spec = BacktestSpec.parse({**SWEEP_1000, "size": 5.0, "price_tick": 10.0})
     (got,) = [r for r in results if r["params"] == {"fast": 7, "slow": 40}]
-    assert got == evaluate(BarArrays.from_frame(copper), spec, {"fast": 7, "slow": 40})
+    assert got == evaluate(BarArrays.from_frame(sample), spec, {"fast": 7, "slow": 40})
+    assert got["days"] == sample["trading_day"].nunique() == 271
