@@ -45,6 +45,15 @@ class Rig:
                                      auth_retry_s=auth_retry_s)
         self.database_url = database_url
         self._entry = 0
+        self.posted = 0  # messages for the session thread, besides the rig's own sync calls
+        post = self.session.post
+
+        def counting_post(kind: str, *args: Any) -> None:
+            if kind != "call":
+                self.posted += 1
+            post(kind, *args)
+
+        self.session.post = counting_post  # type: ignore[method-assign]
 
     def __enter__(self) -> Rig:
         self.session.start()
@@ -64,9 +73,12 @@ class Rig:
         quiet = 0
         while quiet < 2:
             assert time.monotonic() < deadline, "never settled"
+            posted = self.posted
             self.api.drain()
-            self.sync()
-            busy = self.api.thread._queue.unfinished_tasks or not self.session.queries.idle or not self.session._inbox.empty()
+            self.sync()  # everything posted before this is handled now
+            # quiet only if nothing was posted meanwhile: a message posted after the sync call may be in
+            # hand on the session thread, which an empty inbox would not show
+            busy = self.api.thread._queue.unfinished_tasks or not self.session.queries.idle or self.posted != posted
             quiet = 0 if busy else quiet + 1
             if busy:
                 time.sleep(0.01)
