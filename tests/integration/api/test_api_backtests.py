@@ -153,6 +153,9 @@ def test_bad_spec_is_refused_and_changes_nothing(passing: TestClient, row_counts
     assert response.status_code == status, response.text
     if field:
         assert field in [d["field"] for d in response.json()["error"]["details"]]
+    if status == 404:  # the unknown symbol is named
+        assert response.json()["error"]["code"] == "unknown_instrument"
+        assert response.json()["error"]["details"] == {"symbol": "zz9999"}
     assert row_counts() == before
 
 
