@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import urllib.error
 import urllib.request
 import subprocess
 import sys
@@ -199,3 +200,37 @@ def test_a_child_stops_cleanly_when_the_main_process_is_killed(db, redis_url, tm
     _wait(lambda: '"md_shard_exited"' in log_path.read_text(), what="the child's clean exit")
     events = [json.loads(x)["event"] for x in log_path.read_text().splitlines() if x.startswith("{")]
     assert "stop_requested" in events and "md_stopped" in events
+
+
+def test_health_is_503_when_a_market_data_process_died(db, redis_url, tmp_path) -> None:
+    broker_path = tmp_path / "broker.json"
+    FakeBroker(broker_path, trading_day="20171113")
+    port = _free_port()
+    os.environ["QC_DAEMON_MD_PROCESSES"] = "2"
+    try:
+        daemon = _start(tmp_path, db.info.dsn, redis_url, broker_path, 0, 2000, "run.log", port,
+                        symbols=("cu1801", "rb1805"))
+    finally:
+        del os.environ["QC_DAEMON_MD_PROCESSES"]
+    log_path = tmp_path / "run.log"
+
+    def health() -> tuple[int, dict]:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as answer:
+                return answer.status, json.loads(answer.read())
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read())
+        except OSError:
+            return 0, {}
+
+    try:
+        _wait(lambda: health()[0] == 200, what="health up")
+        assert health()[1]["md"]["other_processes_alive"] == [True]
+        started = next(json.loads(x) for x in log_path.read_text().splitlines() if '"md_shards_started"' in x)
+        os.kill(started["pids"][0], signal.SIGKILL)
+        _wait(lambda: health()[0] == 503, what="health 503")
+        code, body = health()
+        assert body["status"] == "failed" and body["md"]["other_processes_alive"] == [False]
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(30) == 0
