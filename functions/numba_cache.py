@@ -9,9 +9,12 @@ Lambda host whose CPU differs from the build machine's still finds it.
 """
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 def seed(source: str | None, target: str | None) -> int:
@@ -34,4 +37,10 @@ def seed(source: str | None, target: str | None) -> int:
 
 
 def seed_from_environment() -> int:
-    return seed(os.environ.get("QC_NUMBA_CACHE_SEED"), os.environ.get("NUMBA_CACHE_DIR"))
+    """``seed`` from the image's variables; a copy that fails (``/tmp`` full ...) only costs the
+    compile time, so it is logged and the handler still starts."""
+    try:
+        return seed(os.environ.get("QC_NUMBA_CACHE_SEED"), os.environ.get("NUMBA_CACHE_DIR"))
+    except OSError:
+        log.warning("numba cache not copied; kernels will compile", exc_info=True)
+        return 0

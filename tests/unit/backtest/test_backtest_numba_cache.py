@@ -49,3 +49,16 @@ def test_a_cold_start_uses_the_cache_built_with_the_image(tmp_path: Path) -> Non
     assert measured["misses"] == [0, 0]  # nothing compiled
     assert measured["hits"] == [1, 1]  # one signature each, loaded from the copied cache
     assert measured["trades"] > 0
+
+
+def test_a_cache_that_cannot_be_copied_does_not_stop_the_handler(tmp_path: Path, monkeypatch) -> None:
+    from functions import numba_cache
+
+    source = tmp_path / "image"
+    (source / "var").mkdir(parents=True)
+    (source / "var/kernel.nbi").write_bytes(b"index")
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache directory should be")
+    monkeypatch.setenv("QC_NUMBA_CACHE_SEED", str(source))
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(blocker / "cache"))
+    assert numba_cache.seed_from_environment() == 0
