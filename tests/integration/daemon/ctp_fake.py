@@ -190,7 +190,7 @@ class FakeBroker:
             "max_order_ref": {},  # session id -> MaxOrderRef at login (scripted) or default "0"
             "orders": [], "trades": [], "flow": [],  # flow: the private topic, replayed in RESTART mode
             "inserts": [], "actions": [], "instruments": [], "positions": [], "auth_errors": [],
-            "insert_errors": {}, "hold_reports": False, "lose_inserts": False, "throttle": 0,
+            "insert_errors": {}, "insert_error_via": ["rsp", "err_rtn"], "hold_reports": False, "lose_inserts": False, "throttle": 0,
             "auto_fill": False, "sessions": [],
             "exchange_rejects": {},  # OrderRef -> reason: accepted by CTP, refused by the exchange (OnRtnOrder)
             "action_exchange_errors": [],  # [ErrorID, reason] for the next cancels: refused by the exchange
@@ -356,10 +356,12 @@ class FakeTraderApi:
             error = b["insert_errors"].get(fields["OrderRef"])
             if error:  # refused by CTP itself: no order record, not in the private flow
                 b.save()
-                self._call("OnRspOrderInsert", _struct("CThostFtdcInputOrderField", fields),
-                           rsp_info(error[0], error[1]), request_id, True)
-                self._call("OnErrRtnOrderInsert", _struct("CThostFtdcInputOrderField", fields),
-                           rsp_info(error[0], error[1]))
+                if "rsp" in b["insert_error_via"]:
+                    self._call("OnRspOrderInsert", _struct("CThostFtdcInputOrderField", fields),
+                               rsp_info(error[0], error[1]), request_id, True)
+                if "err_rtn" in b["insert_error_via"]:
+                    self._call("OnErrRtnOrderInsert", _struct("CThostFtdcInputOrderField", fields),
+                               rsp_info(error[0], error[1]))
                 return 0
             order = {**ORDER_DEFAULTS, **fields, "FrontID": b["front_id"], "SessionID": self.session_id,
                      "OrderSysID": f"{b['next_sys_id']:>7}", "OrderStatus": "3",

@@ -79,9 +79,12 @@ def test_shfe_close_becomes_close_today_or_close_yesterday(db, redis_url) -> Non
         assert "only 2 are held" in _order_row(rig, "c3")[5]
 
 
-def test_rejects_are_decoded_from_gb18030(db, redis_url) -> None:
+@pytest.mark.parametrize("via", [["rsp", "err_rtn"], ["rsp"], ["err_rtn"]],
+                         ids=["both", "OnRspOrderInsert", "OnErrRtnOrderInsert"])
+def test_rejects_are_decoded_from_gb18030(db, redis_url, via: list[str]) -> None:
     broker = _broker()
     broker.state["insert_errors"] = {"2": [31, "CTP:资金不足"]}
+    broker.state["insert_error_via"] = via
     sub = redis.Redis.from_url(redis_url, decode_responses=True).pubsub()
     sub.subscribe("order.u1")
     with Rig(db.info.dsn, redis_url, broker) as rig:
