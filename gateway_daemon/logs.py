@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 _lock = threading.Lock()
+context: dict[str, Any] = {}  # fields on every line of this process (a market-data shard sets "shard")
 
 
 def log(event: str, level: str = "info", **fields: Any) -> None:
     """Write ``{"ts", "level", "event", ...fields}`` as one line."""
-    record = {"ts": datetime.now(UTC).isoformat(timespec="milliseconds"), "level": level, "event": event, **fields}
+    record = {"ts": datetime.now(UTC).isoformat(timespec="milliseconds"), "level": level, "event": event, **context,
+              **fields}
     line = json.dumps(record, default=str, separators=(",", ":"))
     with _lock:
         print(line, file=sys.stderr, flush=True)

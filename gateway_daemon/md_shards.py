@@ -27,6 +27,7 @@ from typing import Any
 
 from gateway_daemon.ctp.config import CtpConfig
 from gateway_daemon.feed import TickFeed
+from gateway_daemon import logs
 from gateway_daemon.logs import log
 from shared.settings import Settings
 
@@ -110,6 +111,7 @@ class MdShards:
 def run_shard(settings: Settings, config: CtpConfig, index: int, count: int, symbols: list[str],
               md_api_factory: Callable[[str], Any], inbox: Connection) -> None:
     """A child process: one MdApi session over ``symbols`` and its own pipeline, until SIGTERM."""
+    logs.context["shard"] = index
     try:  # the kernel sends SIGTERM when the main process dies, even by SIGKILL
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     except (OSError, AttributeError):
@@ -133,16 +135,16 @@ async def _serve_shard(settings: Settings, config: CtpConfig, index: int, symbol
         nonlocal stopping
         if not stopping:
             stopping = True
-            log("stop_requested", signal=signame, shard=index)
+            log("stop_requested", signal=signame)
             md.stop()
             feed.close()
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, request_stop, sig.name)
     threading.Thread(target=_receive, args=(inbox, md), name="md-shard-inbox", daemon=True).start()
-    log("md_shard_starting", shard=index, symbols=len(symbols))
+    log("md_shard_starting", symbols=len(symbols))
     await serve(md, feed, settings, journal_dir=shard_journal(settings.daemon_state_dir, index))
-    log("md_shard_exited", shard=index)
+    log("md_shard_exited")
     return 0
 
 

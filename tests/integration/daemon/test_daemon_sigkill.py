@@ -182,6 +182,9 @@ def test_market_data_in_two_processes(db, redis_url, tmp_path) -> None:
     stopped = [x for x in logs if x["event"] == "daemon_stopped"]  # one per process, each wrote what it took
     assert len(stopped) == 2 and all(x["ticks_written"] == x["ticks"] for x in stopped)
     assert sum(x["ticks"] for x in stopped) == len(expected)
+    by_shard = {x.get("shard", 0): x["ticks"] for x in stopped}  # a child's lines carry its shard
+    assert by_shard == {0: sum(1 for s, _, _ in expected if s == "rb1805"),
+                        1: sum(1 for s, _, _ in expected if s == "cu1801")}
 
 
 def test_a_child_stops_cleanly_when_the_main_process_is_killed(db, redis_url, tmp_path) -> None:
