@@ -20,7 +20,7 @@ from shared.adapters.pg_bars import PgBarStore
 from shared.adapters.s3_bars import bars_key, snapshot_id, stage_bars
 from shared.adapters.s3_results import put_json
 from shared.backtest.bars import BarArrays
-from shared.backtest.fanout import check_limits, make_plan, state_output
+from shared.backtest.fanout import check_limits, items_key, make_plan, state_output
 from shared.backtest.spec import BacktestSpec
 from shared.errors import InvalidInput, UnknownInstrument
 
@@ -28,10 +28,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 # a trading day's night session starts on an earlier calendar day (Friday evening for Monday;
 # none precedes a holiday), so read from a week earlier and keep the bars by trading day
 NIGHT_LOOKBACK = timedelta(days=7)
-
-
-def items_key(backtest_id: str) -> str:
-    return f"plans/{backtest_id}/shards.json"
 
 
 def handler(event: dict[str, Any], context: object) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 The result key comes with the shard (``shared.backtest.fanout.work_key``: strategy version,
 parameters, costs, data snapshot), so a retried shard overwrites its file. After writing,
-progress is counted in the backtest's row and pushed to ``backtest.<id>`` subscribers.
+progress (combinations whose result file exists, of the plan's total) is read from S3 and
+pushed to ``backtest.<id>`` subscribers. Workers never touch the database: bars, spec and
+parameters come from S3 and the event, results and progress go to S3.
 """
 from __future__ import annotations
 
@@ -11,9 +13,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions.backtest import runtime
-from shared.adapters.pg_backtests import add_progress
 from shared.adapters.s3_bars import load_bars
-from shared.adapters.s3_results import put_results
+from shared.adapters.s3_results import put_results, sweep_progress
 from shared.adapters.ws_notify import publish
 from shared.backtest.spec import BacktestSpec
 from shared.backtest.sweep import run_shard
@@ -37,7 +38,7 @@ def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     s3 = runtime.s3()
     results = run_shard(load_bars(s3, settings.backtest_bucket, shard.bars_key), shard.spec, shard.params)
     put_results(s3, settings.backtest_bucket, shard.result_key, results)
-    progress = add_progress(runtime.db(), shard.backtest_id, len(results), shard.shard)
+    progress = sweep_progress(s3, settings.backtest_bucket, shard.backtest_id)
     if progress is not None:
         done, total = progress
         publish(settings, backtest_topic(shard.backtest_id),

@@ -26,8 +26,8 @@ class BacktestStack(Stack):
             "reduce": PythonFunction(self, "Reduce", handler="backtest_reduce", environment=env, timeout_s=300, **in_vpc),
             "failed": PythonFunction(self, "Failed", handler="backtest_failed", environment=env, **in_vpc),
         }
-        for fn in fns.values():
-            data.database.secret.grant_read(fn.function)
+        for name in ("plan", "reduce", "failed"):  # workers never touch the database: S3 only
+            data.database.secret.grant_read(fns[name].function)
         for name in ("worker", "reduce"):
             websocket.api.grant_manage_connections(fns[name].function)
             data.subscriptions.grant_read_write_data(fns[name].function)  # read subscribers, drop gone ones

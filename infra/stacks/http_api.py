@@ -27,7 +27,7 @@ class HttpApiStack(Stack):
         backtest.state_machine.grant_start_execution(api_fn)
         backtest.state_machine.grant_read(api_fn)
         backtest.state_machine.grant_execution(api_fn, "states:StopExecution")  # POST /backtests/{id}/cancel
-        data.results.grant_read(api_fn)  # /trades, /equity, /chart rerun from the staged bars
+        data.results.grant_read(api_fn)  # /trades, /equity, /chart rerun from the staged bars; progress
 
         self.api = apigw.HttpApi(self, "HttpApi", create_default_stage=False,
                                  default_integration=integrations.HttpLambdaIntegration("Api", api_fn))

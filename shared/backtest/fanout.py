@@ -52,8 +52,23 @@ def work_key(spec: dict[str, Any], params: list[dict[str, Any]], snapshot: str) 
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:32]
 
 
+def results_prefix(backtest_id: str) -> str:
+    return f"results/{backtest_id}/"
+
+
 def result_key(backtest_id: str, key: str) -> str:
-    return f"results/{backtest_id}/{key}.json"
+    return f"{results_prefix(backtest_id)}{key}.json"
+
+
+def items_key(backtest_id: str) -> str:
+    """Where the plan writes the shard list (the Distributed Map's items; Reduce's and progress's index)."""
+    return f"plans/{backtest_id}/shards.json"
+
+
+def progress_of(items: list[dict[str, Any]], finished_keys: set[str]) -> tuple[int, int]:
+    """(done, total) combinations: a shard counts once its result file exists, however often it ran."""
+    total = sum(len(i["params"]) for i in items)
+    return sum(len(i["params"]) for i in items if i["result_key"] in finished_keys), total
 
 
 def make_plan(backtest_id: str, spec: dict[str, Any], combinations: list[dict[str, Any]],

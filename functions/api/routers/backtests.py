@@ -23,6 +23,7 @@ from shared.adapters.pg_bar_ranges import has_bars
 from shared.adapters.pg_backtests import create_backtest, get_backtest, set_cancelled, set_failed, set_running
 from shared.adapters.pg_bars import PgBarStore
 from shared.adapters.s3_bars import load_bars
+from shared.adapters.s3_results import sweep_progress
 from shared.backtest.chart import equity_chart_html
 from shared.backtest.report import detail
 from shared.backtest.spec import BacktestSpec
@@ -99,15 +100,18 @@ def submit(spec: BacktestSpec, claims: CurrentClaims, conn: DbDep, sfn: SfnDep, 
 
 
 @router.get("/{backtest_id}", response_model=BacktestState, summary="A backtest's progress and results",
-            description="Status, progress (`done` of `total`) and, once SUCCEEDED, the ranked results. "
+            description="Status, progress (`done` of `total` combinations; while RUNNING, counted from the "
+                        "results the workers have written) and, once SUCCEEDED, the ranked results. "
                         "404 unless the backtest is the caller's.",
             responses=error_responses(400, 401, 404, 503))
-def get(backtest_id: uuid.UUID, claims: CurrentClaims, conn: DbDep, sfn: SfnDep,
+def get(backtest_id: uuid.UUID, claims: CurrentClaims, conn: DbDep, sfn: SfnDep, s3: S3Dep, settings: SettingsDep,
         offset: Annotated[int, Query(ge=0, description="first rank to return, 0-based")] = 0,
         limit: Annotated[int, Query(ge=1, le=1000, description="results per page")] = 100) -> BacktestState:
     row = _own(conn, backtest_id, claims.user_id)
     if row["status"] == "RUNNING" and row.get("execution_arn"):
         row = _reconcile(conn, sfn, row)
+    if row["status"] == "RUNNING":
+        row = _progress(s3, settings.backtest_bucket, row)
     result = row.get("result") or {}
     ranked = result.get("results")
     page = None if ranked is None else [
@@ -201,6 +205,17 @@ def _detail(conn: Any, s3: Any, bucket: str, backtest_id: uuid.UUID, user_id: st
     except (ClientError, BotoCoreError) as exc:
         raise ServiceUnavailable("could not read the backtest's bars; try again") from exc
     return detail(bars, BacktestSpec.parse(result["spec"]), ranked[rank - 1]["params"])
+
+
+def _progress(s3: Any, bucket: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A running sweep's ``done``, counted from the result files its workers wrote to S3 (workers
+    never write the database); the row's count when S3 cannot be read."""
+    try:
+        progress = sweep_progress(s3, bucket, str(row["id"]))
+    except (ClientError, BotoCoreError):
+        log.warning("could not read the progress of %s", row["id"], exc_info=True)
+        return row
+    return row if progress is None else {**row, "done": progress[0]}
 
 
 def _reconcile(conn: Any, sfn: Any, row: dict[str, Any]) -> dict[str, Any]:

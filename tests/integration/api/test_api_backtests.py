@@ -16,6 +16,8 @@ from fastapi.testclient import TestClient
 
 from copper_bars import load_copper
 from functions.api.app import create_app
+from shared.adapters.s3_results import put_json
+from shared.backtest.fanout import items_key
 from shared.settings import Settings
 
 SPEC = {"symbol": "cu_main", "start": "2021-01-04", "end": "2021-01-05", "strategy": "dual_ma",
@@ -84,6 +86,21 @@ def test_results_are_reported_once_stored(passing: TestClient, db: psycopg.Conne
     assert (body["status"], body["done"], body["best"]) == ("SUCCEEDED", 4, best)
     assert body["results"] == [{"rank": 1, **best}]
     assert body["ranking"] == {"offset": 0, "limit": 100, "count": 1}
+
+
+def test_progress_while_running_is_counted_from_the_results_in_s3(passing: TestClient, api_env: Settings) -> None:
+    auth = _login(passing, "alice")
+    backtest_id = passing.post("/backtests", json=SPEC, headers=auth).json()["id"]
+    s3 = boto3.client("s3", region_name="cn-north-1")
+    s3.create_bucket(Bucket=api_env.backtest_bucket, CreateBucketConfiguration={"LocationConstraint": "cn-north-1"})
+    # the plan's shard list: shards of 3 and 1 combinations; only the first has written its result
+    shards = [{"shard": 0, "params": [{"fast": 5, "slow": 20}, {"fast": 5, "slow": 60}, {"fast": 10, "slow": 20}],
+               "result_key": f"results/{backtest_id}/a.json"},
+              {"shard": 1, "params": [{"fast": 10, "slow": 60}], "result_key": f"results/{backtest_id}/b.json"}]
+    put_json(s3, api_env.backtest_bucket, items_key(backtest_id), shards)
+    put_json(s3, api_env.backtest_bucket, shards[0]["result_key"], [])
+    body = passing.get(f"/backtests/{backtest_id}", headers=auth).json()
+    assert (body["status"], body["done"], body["total"]) == ("RUNNING", 3, 4)
 
 
 def test_only_the_owner_sees_a_backtest(passing: TestClient) -> None:

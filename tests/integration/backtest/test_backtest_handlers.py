@@ -9,10 +9,11 @@ import boto3
 import psycopg
 import pytest
 
-from functions.backtest import plan, worker
+from functions.backtest import plan, runtime, worker
 from infra.local.provision import provision
 from shared.adapters.pg_backtests import create_backtest, get_backtest
 from shared.adapters.s3_bars import load_bars
+from shared.adapters.s3_results import sweep_progress
 from shared.settings import get_settings
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -73,7 +74,24 @@ def test_a_retried_worker_overwrites_its_result(db: psycopg.Connection, backtest
     s3 = boto3.client("s3", region_name="cn-north-1")
     listed = s3.list_objects_v2(Bucket=get_settings().backtest_bucket, Prefix=f"results/{backtest}/")
     assert [o["Key"] for o in listed["Contents"]] == [first["result_key"]]
-    assert get_backtest(db, backtest, USER)["done"] == 1  # one combination, counted once (capped)
+    # progress from S3 alone: one of the three combinations, counted once; the row is not written
+    assert sweep_progress(s3, get_settings().backtest_bucket, backtest) == (1, 3)
+    assert get_backtest(db, backtest, USER)["done"] == 0
+    worker.handler(plan.handler({"backtest_id": backtest, "spec": SPEC}, None)["shards"][2], None)
+    assert sweep_progress(s3, get_settings().backtest_bucket, backtest) == (2, 3)
+
+
+def test_a_worker_never_touches_the_database(db: psycopg.Connection, backtest: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    shard = plan.handler({"backtest_id": backtest, "spec": SPEC}, None)["shards"][1]
+
+    def no_database() -> None:
+        raise AssertionError("the worker asked for a database connection")
+
+    monkeypatch.setattr(runtime, "db", no_database)
+    assert worker.handler(shard, None) == {"shard": 1, "result_key": shard["result_key"]}
+    assert sweep_progress(boto3.client("s3", region_name="cn-north-1"), get_settings().backtest_bucket,
+                          backtest) == (1, 3)
 
 
 def test_the_work_key_changes_with_params_costs_and_data_only(db: psycopg.Connection, backtest: str) -> None:
