@@ -1,13 +1,13 @@
 """What every backtest Lambda needs, built once per warm container: settings, database, S3."""
 from __future__ import annotations
 
-from typing import Any
-
-import psycopg
+from typing import TYPE_CHECKING, Any
 
 from shared.adapters.aws import client
-from shared.adapters.db import database_url, shared_connection
 from shared.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 def settings() -> Settings:
@@ -15,6 +15,9 @@ def settings() -> Settings:
 
 
 def db() -> psycopg.Connection:
+    # imported here: workers never touch the database, so psycopg stays out of their cold start
+    from shared.adapters.db import database_url, shared_connection
+
     return shared_connection(database_url(get_settings()))
 
 

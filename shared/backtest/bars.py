@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # only the plan builds bars from a frame: workers start without pandas
+    import pandas as pd
 
 COLUMNS = ("ts", "trading_day", "open", "high", "low", "close")
 
@@ -27,6 +30,8 @@ class BarArrays:
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> BarArrays:
         """From a frame with columns ts (tz-aware), trading_day (date or datetime), open..close."""
+        import pandas as pd
+
         ts = pd.to_datetime(frame["ts"], utc=True)
         day = pd.to_datetime(frame["trading_day"])
         return cls(

@@ -62,3 +62,11 @@ def test_a_cache_that_cannot_be_copied_does_not_stop_the_handler(tmp_path: Path,
     monkeypatch.setenv("QC_NUMBA_CACHE_SEED", str(source))
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(blocker / "cache"))
     assert numba_cache.seed_from_environment() == 0
+
+
+def test_a_worker_cold_start_imports_neither_pandas_nor_psycopg() -> None:
+    # each costs a cold start 0.1-0.2 s; a worker reads npz from S3 and never the database
+    script = ("import sys; from functions.backtest.worker import handler; "
+              "print(','.join(m for m in ('pandas', 'psycopg') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
