@@ -5,8 +5,11 @@ calendar, which is maintained as the State Council publishes each year's
 holidays. The futures exchanges (SHFE, INE, DCE, CZCE, CFFEX, GFEX) close on
 the same days: checked against every trading day of the real data we use
 (cu 1-minute bars 2021-2022, rb daily bars 2009-2016, IF daily bars 2010-2021:
-identical sets). After the calendar's last known day every weekday counts as a
-trading day; that is wrong only for holidays not yet published.
+identical sets). After the calendar's last known day (the State Council
+publishes a year's holidays in November; a new ``exchange_calendars`` release
+follows) every weekday counts as a trading day except the statutory holidays on
+fixed dates (``FIXED_HOLIDAYS``); the lunar holidays and bridge days of a year
+not yet published are missing until the package is upgraded.
 
 A night session belongs to the NEXT trading day. It is held on the evening of
 trading day D only when the next trading day is the next weekday (a Friday
@@ -26,6 +29,8 @@ NIGHT_SUSPENSIONS: tuple[tuple[date, date], ...] = (
     # it resumed with the night of 2020-05-06 (trading day 2020-05-07)
     (date(2020, 2, 3), date(2020, 5, 6)),
 )
+# statutory holidays on fixed dates (Labour Day has two days since 2025), closed every year
+FIXED_HOLIDAYS: frozenset[tuple[int, int]] = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
 _FIRST_YEAR = "2005-01-04"  # the bundled data starts in 2009; older vendor data has weekend rows
 
 
@@ -51,8 +56,10 @@ def is_trading_day(day: date) -> bool:
     """True when the exchanges trade on ``day`` (its day session)."""
     ordinals, last = _sessions()
     ordinal = day.toordinal()
-    if ordinal > last or ordinal < ordinals[0]:
+    if ordinal < ordinals[0]:
         return day.weekday() < 5
+    if ordinal > last:
+        return day.weekday() < 5 and (day.month, day.day) not in FIXED_HOLIDAYS
     i = bisect.bisect_left(ordinals, ordinal)
     return i < len(ordinals) and ordinals[i] == ordinal
 

@@ -72,22 +72,32 @@ _COMMODITY = ((_ALWAYS, COMMODITY_DAY),)
 _DCE_NIGHT = ((_ALWAYS, "23:30"), (date(2019, 4, 1), "23:00"))
 # CZCE moved from 23:30 to 23:00 with the night of 2019-12-12
 _CZCE_NIGHT = ((_ALWAYS, "23:30"), (date(2019, 12, 13), "23:00"))
+# SHFE's first night sessions: gold and silver from the night of 2013-07-05, base metals from 2013-12-20,
+# rb hc bu (to 01:00, 23:00 from the night of 2016-05-03) and ru from 2014-12-26
+_SHFE_METALS_NIGHT = ((_ALWAYS, None), (date(2013, 12, 23), "01:00"))
+_SHFE_STEEL_NIGHT = ((_ALWAYS, None), (date(2014, 12, 29), "01:00"), (date(2016, 5, 4), "23:00"))
 
 PRODUCT_HOURS: dict[str, ProductHours] = {}
 for _exchange, _products, _day, _night in (
-    (Exchange.SHFE, "cu al zn pb ni sn ss ao", _COMMODITY, ((_ALWAYS, "01:00"),)),
-    (Exchange.SHFE, "au ag", _COMMODITY, ((_ALWAYS, "02:30"),)),
-    (Exchange.SHFE, "rb hc bu ru fu sp br", _COMMODITY, ((_ALWAYS, "23:00"),)),
+    (Exchange.SHFE, "cu al zn pb", _COMMODITY, _SHFE_METALS_NIGHT),
+    (Exchange.SHFE, "ni sn ss ao ad", _COMMODITY, ((_ALWAYS, "01:00"),)),
+    (Exchange.SHFE, "au ag", _COMMODITY, ((_ALWAYS, None), (date(2013, 7, 8), "02:30"))),
+    (Exchange.SHFE, "rb hc bu", _COMMODITY, _SHFE_STEEL_NIGHT),
+    (Exchange.SHFE, "ru", _COMMODITY, ((_ALWAYS, None), (date(2014, 12, 29), "23:00"))),
+    (Exchange.SHFE, "fu sp br op", _COMMODITY, ((_ALWAYS, "23:00"),)),
     (Exchange.SHFE, "wr", _COMMODITY, ((_ALWAYS, None),)),
     (Exchange.INE, "sc", _COMMODITY, ((_ALWAYS, "02:30"),)),
     (Exchange.INE, "bc", _COMMODITY, ((_ALWAYS, "01:00"),)),
     (Exchange.INE, "lu nr", _COMMODITY, ((_ALWAYS, "23:00"),)),
     (Exchange.INE, "ec", _COMMODITY, ((_ALWAYS, None),)),
     (Exchange.DCE, "a b m y p c cs l v pp eg eb pg rr i j jm", _COMMODITY, _DCE_NIGHT),
+    (Exchange.DCE, "bz", _COMMODITY, ((_ALWAYS, "23:00"),)),
     (Exchange.DCE, "jd lh fb bb lg", _COMMODITY, ((_ALWAYS, None),)),
     (Exchange.CZCE, "SR CF CY TA OI RM MA FG ZC SA PF SH PX PR", _COMMODITY, _CZCE_NIGHT),
+    (Exchange.CZCE, "PL", _COMMODITY, ((_ALWAYS, "23:00"),)),
     (Exchange.CZCE, "AP CJ UR SF SM PK WH PM RI LR JR RS", _COMMODITY, ((_ALWAYS, None),)),
     (Exchange.CFFEX, "IF IH IC IM", ((_ALWAYS, INDEX_DAY_2010), (date(2016, 1, 1), INDEX_DAY)), ((_ALWAYS, None),)),
+    (Exchange.CFFEX, "IO MO HO", ((_ALWAYS, INDEX_DAY),), ((_ALWAYS, None),)),  # index options (2019-12-23 on)
     (Exchange.CFFEX, "T TF TS TL", ((_ALWAYS, INDEX_DAY_2010), (date(2020, 7, 20), BOND_DAY)), ((_ALWAYS, None),)),
     (Exchange.GFEX, "si lc ps", _COMMODITY, ((_ALWAYS, None),)),
 ):

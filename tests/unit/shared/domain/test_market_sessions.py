@@ -81,6 +81,19 @@ def test_day_without_night_session_opens_with_the_day_auction() -> None:
     ("AP", date(2024, 1, 8), 225),
     ("rb", date(2020, 3, 2), 225),    # night trading suspended (COVID) 2020-02-03 .. 2020-05-06
     ("rb", date(2020, 5, 7), 345),
+    ("rb", date(2010, 3, 2), 225),    # SHFE steel's night began with the night of 2014-12-26 ...
+    ("rb", date(2016, 4, 28), 465),   # ... to 01:00,
+    ("rb", date(2016, 5, 4), 345),    # to 23:00 from the night of 2016-05-03
+    ("ru", date(2014, 12, 29), 345),
+    ("cu", date(2013, 12, 20), 225),  # base metals from the night of 2013-12-20
+    ("cu", date(2013, 12, 23), 465),
+    ("au", date(2013, 7, 5), 225),    # gold and silver from the night of 2013-07-05
+    ("au", date(2013, 7, 8), 555),
+    ("ad", date(2025, 12, 2), 465),   # products listed in 2025: cast aluminium alloy to 01:00,
+    ("op", date(2025, 12, 2), 345),   # offset paper, pure benzene and propylene to 23:00
+    ("bz", date(2025, 12, 2), 345),
+    ("PL", date(2025, 12, 2), 345),
+    ("IO", date(2024, 6, 3), 240),    # CFFEX index options: the index futures' hours, no break
 ])
 def test_minutes_per_trading_day(product: str, day: date, minutes: int) -> None:
     assert sum(end - start for start, end in trading_periods(product, day)) == minutes
@@ -118,6 +131,17 @@ def test_calendar_steps_over_weekends_and_holidays() -> None:
     assert previous_trading_day(date(2024, 2, 19)) == date(2024, 2, 8)
     assert previous_trading_day(date(2021, 1, 4)) == date(2020, 12, 31)
     assert not is_trading_day(date(2024, 10, 1)) and is_trading_day(date(2024, 10, 8))
+
+
+def test_beyond_the_calendar_fixed_date_holidays_stay_closed() -> None:
+    # exchange_calendars ends 2026-12-31 (2027's holidays unpublished when it was released);
+    # New Year's Day is a holiday every year, so Thursday 2026-12-31 has no night session
+    assert not is_trading_day(date(2027, 1, 1))
+    assert next_trading_day(date(2026, 12, 31)) == date(2027, 1, 4)
+    assert not night_session_allowed(date(2027, 1, 4))
+    assert not is_trading_time(datetime(2026, 12, 31, 21, 30, tzinfo=SH), "cu")
+    assert not is_trading_day(date(2027, 10, 1))  # a Friday: National Day
+    assert next_trading_day(date(2027, 9, 30)) > date(2027, 10, 3)
 
 
 def test_calendar_matches_the_copper_sample() -> None:
