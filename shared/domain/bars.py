@@ -12,7 +12,7 @@ morning 09:00, afternoon 13:30 for commodities; 09:30 and 13:00 for CFFEX index
 futures) and never span two sessions; the 10:15-10:30 break is inside the morning
 session, so copper's 1h bars are 21:00 22:00 23:00 00:00 09:00 10:00 11:00 13:30 14:30,
 the 11:00 bar holds 11:00-11:29 and the 13:30 bar holds 13:30-14:29 (never stamped
-13:00). This is the convention of Wenhua and of vn.py-style session bar generators.
+13:00), as Wenhua draws them (vn.py's BarGenerator instead cuts hour bars at clock hours).
 Daily bars group by trading day (the night session of the evening before included)
 and weekly bars by the ISO week of the trading day; both are stamped with their
 first 1-minute bar's ts and carry the first trading day they hold. Open interest
