@@ -151,17 +151,31 @@ def _percentiles(samples: list[float]) -> str:
 
 
 def kline_latency() -> list[tuple[str, str, str]]:
+    from datetime import UTC, datetime
+
+    import boto3
     import redis
     from fastapi.testclient import TestClient
+    from moto import mock_aws
 
     from functions.api.app import create_app
+    from shared.adapters.secrets import create_jwt_secret, forget_jwt_key, jwt_key
+    from shared.auth.tokens import issue_token
     from shared.settings import Settings
 
     url, redis_url = _bench_database()
     cache = redis.Redis.from_url(redis_url)
-    app = create_app(Settings(database_url=url, redis_url=redis_url))
+    settings = Settings(database_url=url, redis_url=redis_url, aws_endpoint_url=None,
+                        jwt_secret_id="quantcloud/bench-jwt")
+    app = create_app(settings)
     rows = []
-    with TestClient(app) as client:
+    # each request is authenticated as on AWS: the key from Secrets Manager (moto), the revocation check in Redis
+    with mock_aws(), TestClient(app) as client:
+        forget_jwt_key()
+        create_jwt_secret(boto3.client("secretsmanager", region_name=settings.aws_region), settings.jwt_secret_id)
+        token = issue_token("bench", jwt_key(settings), datetime.now(UTC), 3600)
+        client.headers["authorization"] = f"Bearer {token}"
+
         def call() -> float:
             started = time.perf_counter()
             response = client.get("/market/klines", params=KLINE_QUERY)

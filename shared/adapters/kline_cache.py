@@ -4,8 +4,9 @@ The key names the query AND the data it was built from: the number of stored
 1-minute bars in the fetched window and the latest one's ts (``pg_bar_ranges.
 window_version``). Bars are insert-only (``ON CONFLICT DO NOTHING``), so a
 new or back-filled minute bar changes the key and a cached answer is never
-stale; entries expire after ``TTL_S``. Redis being away only costs the cache:
-the query is answered from PostgreSQL and the failure is logged.
+stale; entries expire after ``TTL_S``. A failed cache read or write is logged
+and skipped (the route itself still fails closed, with 503, while Redis is away:
+it cannot check the token's revocation).
 """
 from __future__ import annotations
 

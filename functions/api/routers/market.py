@@ -5,10 +5,10 @@ import json
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.api.deps import DbDep, RedisDep
+from functions.api.deps import DbDep, RedisDep, current_claims
 from functions.api.errors import error_responses
 from functions.api.klines import kline_rows, lead_minutes_needed, minutes_needed, parse_indicator_names
 from functions.api.time_range import parse_bound, parse_range
@@ -17,7 +17,7 @@ from shared.adapters.pg_bar_ranges import has_bars_before, start_of_latest, wind
 from shared.adapters.pg_bars import PgBarStore
 from shared.errors import InvalidInput, UnknownInstrument
 
-router = APIRouter(prefix="/market", tags=["market"])
+router = APIRouter(prefix="/market", tags=["market"], dependencies=[Depends(current_claims)])
 
 SYMBOL_PATTERN = r"^[A-Za-z0-9_.\-]{1,32}$"
 Period = Literal["1m", "5m", "15m", "30m", "1h", "1d", "1w"]  # shared.domain.bars.PERIODS (a test keeps them equal)
@@ -65,7 +65,7 @@ class Klines(BaseModel):
         "about 1e-12; `obv` counts from the first returned bar. "
         "Answers are cached in Redis, keyed by the stored data they were built "
         "from. 404 for an unknown symbol, 400 for any bad parameter."),
-    responses=error_responses(400, 404, 503),
+    responses=error_responses(400, 401, 404, 503),
 )
 def get_klines(
     conn: DbDep,

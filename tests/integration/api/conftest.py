@@ -6,6 +6,7 @@ events through the Lambda handler (Mangum), stage ``dev``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -17,6 +18,7 @@ from apigw_events import http_event
 from functions.api import handler as api_handler
 from functions.api.app import create_app
 from shared.adapters.secrets import create_jwt_secret, forget_jwt_key, jwt_key
+from shared.auth.tokens import issue_token
 from shared.settings import Settings, get_settings
 
 SECRET_ID = "quantcloud/jwt-api-test"
@@ -50,6 +52,19 @@ def key(api_env: Settings) -> bytes:
 def client(api_env: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(api_env), raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def bearer(key: bytes) -> str:
+    """A valid access token (for a user id no row needs: routes check the token, not the users table)."""
+    return issue_token("1", key, datetime.now(UTC), 3600)
+
+
+@pytest.fixture
+def signed_in(client: TestClient, bearer: str) -> TestClient:
+    """``client`` sending ``bearer`` on every request."""
+    client.headers["authorization"] = f"Bearer {bearer}"
+    return client
 
 
 @pytest.fixture

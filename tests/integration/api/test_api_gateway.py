@@ -76,3 +76,18 @@ def test_default_stage_serves_at_the_root(invoke, monkeypatch) -> None:
     response = api_handler.handler(http_event("GET", "/docs", stage=""), None)
     assert response["statusCode"] == 200 and "'/openapi.json'" in response["body"]
     assert json_body(api_handler.handler(http_event("GET", "/health", stage=""), None)) == {"status": "ok"}
+
+
+PUBLIC = {"/health", "/auth/register", "/auth/login"}
+
+
+def test_every_route_but_the_public_ones_needs_a_bearer_token(client) -> None:
+    # walks the app's own route table (its OpenAPI paths), so a route added later without auth fails here
+    paths = {path: ops for path, ops in client.app.openapi()["paths"].items() if path not in PUBLIC}
+    assert set(paths) >= {"/market/klines", "/backtests", "/backtests/{backtest_id}", "/auth/logout"}
+    for path, operations in paths.items():
+        concrete = path.replace("{backtest_id}", "00000000-0000-0000-0000-000000000000")
+        for method in operations:
+            response = client.request(method, concrete, params={"symbol": "cu_main"}, json={})
+            assert response.status_code == 401, (method, path, response.text)
+            assert response.json()["error"]["code"] == "unauthorized"

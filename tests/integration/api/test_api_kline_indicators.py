@@ -16,6 +16,8 @@ from fastapi.testclient import TestClient
 
 from copper_bars import load_copper, sample_path
 
+pytestmark = pytest.mark.usefixtures("signed_in")  # K-lines need a bearer token
+
 DAYS = {"20210104", "20210105", "20210106"}
 
 

@@ -16,6 +16,8 @@ from copper_bars import load_copper
 from functions.api.routers.market import Period
 from shared.domain.bars import PERIODS
 
+pytestmark = pytest.mark.usefixtures("signed_in")  # K-lines need a bearer token
+
 
 @pytest.fixture
 def copper(db: psycopg.Connection) -> int:
@@ -110,8 +112,8 @@ def test_warm_up_values_are_null_only_where_the_stored_history_is_too_short(clie
     assert all(b["ma60"] is None for b in bars[:59]) and bars[59]["ma60"] is not None
 
 
-def test_klines_through_the_gateway(invoke, copper: int) -> None:
-    response = invoke("GET", "/market/klines", query={"symbol": "cu_main", "period": "1d"})
+def test_klines_through_the_gateway(invoke, bearer: str, copper: int) -> None:
+    response = invoke("GET", "/market/klines", query={"symbol": "cu_main", "period": "1d"}, token=bearer)
     assert response["statusCode"] == 200
     assert [b["volume"] for b in json_body(response)["bars"]] == [82919, 103527]
 

@@ -15,6 +15,8 @@ from fastapi.testclient import TestClient
 from copper_bars import SH, load_copper
 from shared.domain.bars import PERIODS
 
+pytestmark = pytest.mark.usefixtures("signed_in")  # K-lines need a bearer token
+
 
 @pytest.fixture
 def copper(db: psycopg.Connection) -> int:
@@ -92,12 +94,17 @@ def test_cached_answer_is_json_and_a_new_bar_is_never_served_stale(
     assert len(store.keys("klines:v1:cu_main:*")) == 2
 
 
-def test_redis_away_costs_only_the_cache(client: TestClient, copper: int, api_env) -> None:
+def test_redis_away_the_cache_is_skipped_and_the_route_fails_closed(client: TestClient, copper: int,
+                                                                    api_env) -> None:
     from functions.api.app import create_app
+    from shared.adapters import kline_cache
 
-    cached = klines(client, period="1d")
+    dead = redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
+    assert kline_cache.get(dead, "klines:v1:cu_main:x") is None  # a miss, not an error
+    kline_cache.put(dead, "klines:v1:cu_main:x", "{}")
+    # but a token's revocation cannot be checked without Redis: 503, never an unchecked answer
     away = TestClient(create_app(api_env.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})),
-                      raise_server_exceptions=False)
+                      raise_server_exceptions=False, headers=dict(client.headers))
     response = away.get("/market/klines", params={"symbol": "cu_main", "period": "1d"})
-    assert response.status_code == 200
-    assert response.json() == cached
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "service_unavailable"
