@@ -43,7 +43,8 @@ class StageRootPath:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    app = FastAPI(title="quantcloud", version="0.1.0", description=DESCRIPTION)
+    # no redirect for a trailing slash: behind the stage its Location would lose /dev; a 404 says what is wrong
+    app = FastAPI(title="quantcloud", version="0.1.0", description=DESCRIPTION, redirect_slashes=False)
     app.state.settings = settings
     for router in (health.router, auth.router, market.router, backtests.router):
         app.include_router(router)

@@ -2,20 +2,22 @@
 
 Each request is turned into the event API Gateway would send the Lambda
 (``version`` 2.0, ``rawPath`` with the stage, lowercased headers, ``cookies``,
-base64 body for binary content), the handler runs on a worker thread, and its
-result becomes the HTTP response, as API Gateway would map it.
+base64 body for binary content), the handler runs as in one Lambda container
+(one request at a time, always on the same thread), and its result becomes the
+HTTP response, as API Gateway would map it.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -28,6 +30,9 @@ TEXT_TYPES = ("text/", "application/json", "application/xml", "application/x-www
 
 def create_app(handler: Handler, stage: str = "dev") -> Starlette:
     prefix = f"/{stage}"
+    # a Lambda container serves one request at a time on one thread: Mangum runs the app on that
+    # thread's event loop, and the handler's caches (the app, its database connection) are the container's
+    container = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda-http")
 
     async def endpoint(request: Request) -> Response:
         path = request.url.path
@@ -36,7 +41,7 @@ def create_app(handler: Handler, stage: str = "dev") -> Starlette:
         event = http_event(request.method, path, request.url.query, list(request.headers.raw),
                            await request.body(), stage, request.client.host if request.client else "127.0.0.1")
         try:
-            result = await anyio.to_thread.run_sync(handler, event, None)
+            result = await asyncio.get_running_loop().run_in_executor(container, handler, event, None)
         except Exception:
             return JSONResponse({"message": "Internal Server Error"}, status_code=500)
         return lambda_response(result)

@@ -64,6 +64,9 @@ def test_unknown_route_and_wrong_method_use_the_error_body(invoke) -> None:
     wrong = invoke("DELETE", "/health")
     assert wrong["statusCode"] == 405
     assert json_body(wrong)["error"]["code"] == "method_not_allowed"
+    slash = invoke("GET", "/health/")  # not a redirect to a Location without the stage
+    assert slash["statusCode"] == 404
+    assert json_body(slash)["error"]["code"] == "not_found"
 
 
 def test_default_stage_serves_at_the_root(invoke, monkeypatch) -> None:

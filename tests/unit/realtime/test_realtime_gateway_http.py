@@ -83,3 +83,24 @@ def test_outside_the_stage_is_404_and_a_crash_is_500() -> None:
     client = AsgiClient(create_app(broken, "dev"))
     assert client.get("/health").status_code == 404
     assert client.get("/dev/health").status_code == 500
+
+
+def test_concurrent_requests_reach_the_real_handler_one_at_a_time(monkeypatch) -> None:
+    # Mangum runs the app on its thread's event loop: called from several threads at once it raised
+    # "no current event loop" and the gateway answered 500 to all but the first
+    from functions.api import handler as api_handler
+
+    monkeypatch.setenv("QC_API_STAGE", "/dev")
+    api_handler.reset()
+    app = create_app(api_handler.handler, "dev")
+
+    async def go() -> list[int]:
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            responses = await asyncio.gather(*(client.get("/dev/health") for _ in range(16)))
+        return [r.status_code for r in responses]
+
+    try:
+        assert asyncio.run(go()) == [200] * 16
+    finally:
+        api_handler.reset()
