@@ -84,7 +84,7 @@ def describe_validation_error(errors: Any) -> InvalidInput:
             loc = (loc[:-1] if loc and named.split(".")[0] == loc[-1] else loc) + [named]
         field = ".".join(loc) or "request"
         message = str(err.get("msg", "invalid"))
-        problems.append({"field": field, "message": message.removeprefix("Value error, ") if named else message})
+        problems.append({"field": field, "message": message.removeprefix("Value error, ")})
     text = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
     return InvalidInput(f"invalid request: {text}", problems)
 

@@ -11,17 +11,30 @@ from __future__ import annotations
 import itertools
 import math
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from shared.backtest.engine import Costs
 from shared.backtest.strategies import STRATEGIES
+from shared.domain.instruments import SYMBOL_PATTERN
 from shared.errors import InvalidInput
 
 MAX_COMBINATIONS = 10_000  # what one sweep may ask for (the Distributed Map plan is checked at this size)
 MAX_GRID_PRODUCT = 100_000  # raw grid size looked at before skipping invalid combinations
 StrategyName = Literal["dual_ma", "breakout", "bollinger", "rsi", "atr_stop"]
+FIRST_YEAR, LAST_YEAR = 1990, 2200  # as the K-line range: Chinese futures trade from the 1990s
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{value!r} is not a number")
+    if not math.isfinite(value):
+        raise ValueError(f"{value!r} is not a finite number")
+    return value
+
+
+GridValue = Annotated[int | float, BeforeValidator(_number)]  # as sent: true is not 1, "5" not 5; ints stay ints
 
 
 class GridError(ValueError):
@@ -35,23 +48,33 @@ class GridError(ValueError):
 class BacktestSpec(BaseModel):
     """A sweep of ``strategy`` over ``symbol``'s 1-minute bars on trading days ``start``..``end``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    symbol: str = Field(min_length=1, max_length=32)
+    symbol: str = Field(pattern=SYMBOL_PATTERN, description="contract code, e.g. cu_main")
     start: date
     end: date
     strategy: StrategyName
-    grid: dict[str, list[float]] = Field(
+    grid: dict[str, list[GridValue]] = Field(
         description="parameter -> values to try, e.g. {\"fast\": [5, 10], \"slow\": [20, 60]}")
-    capital: float = Field(default=1_000_000.0, gt=0)
+    # upper bounds far above any real contract, so that every PnL the engine computes stays finite
+    capital: float = Field(default=1_000_000.0, gt=0, le=1e13)
     lots: int = Field(default=1, ge=1, le=10_000, description="order size in lots")
     commission_rate: float = Field(default=0.0001, ge=0, lt=1, description="fraction of turnover")
-    commission_per_lot: float = Field(default=0.0, ge=0, description="money per lot and fill")
+    commission_per_lot: float = Field(default=0.0, ge=0, le=100_000, description="money per lot and fill")
     close_today_rate: float | None = Field(default=None, ge=0, lt=1, description="None: commission_rate")
-    close_today_per_lot: float | None = Field(default=None, ge=0, description="None: commission_per_lot")
-    slippage: float = Field(default=0.0, ge=0, description="price units per lot and fill")
-    size: float | None = Field(default=None, gt=0, description="contract multiplier; None: from instruments")
-    price_tick: float | None = Field(default=None, ge=0, description="None: from instruments")
+    close_today_per_lot: float | None = Field(default=None, ge=0, le=100_000,
+                                              description="None: commission_per_lot")
+    slippage: float = Field(default=0.0, ge=0, le=100_000, description="price units per lot and fill")
+    size: float | None = Field(default=None, gt=0, le=100_000,
+                               description="contract multiplier; None: from instruments")
+    price_tick: float | None = Field(default=None, ge=0, le=10_000, description="None: from instruments")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _year_in_range(cls, day: date) -> date:
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise ValueError(f"{day} is outside the years {FIRST_YEAR}..{LAST_YEAR}")
+        return day
 
     @field_validator("end")
     @classmethod
@@ -63,7 +86,7 @@ class BacktestSpec(BaseModel):
 
     @field_validator("grid")
     @classmethod
-    def _grid_fits_strategy(cls, grid: dict[str, list[float]], info: ValidationInfo) -> dict[str, list[float]]:
+    def _grid_fits_strategy(cls, grid: dict[str, list[GridValue]], info: ValidationInfo) -> dict[str, list[GridValue]]:
         strategy = info.data.get("strategy")
         if strategy is not None:
             combinations(strategy, grid)  # raises GridError naming the parameter
@@ -92,7 +115,7 @@ class BacktestSpec(BaseModel):
             raise InvalidInput(f"invalid backtest spec: {text}", problems) from exc
 
 
-def combinations(strategy: str, grid: dict[str, list[float]]) -> list[dict[str, Any]]:
+def combinations(strategy: str, grid: dict[str, list[GridValue]]) -> list[dict[str, Any]]:
     """Every combination of ``grid`` values that ``strategy``'s parameters accept."""
     model = STRATEGIES[strategy].params
     names = list(model.model_fields)

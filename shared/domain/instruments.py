@@ -42,6 +42,7 @@ PRODUCT_SPECS: dict[str, ProductSpec] = {
 DEFAULT_SPEC = ProductSpec(1, 1)
 
 _PRODUCT = re.compile(r"[A-Za-z]+")
+SYMBOL_PATTERN = r"^[A-Za-z0-9_.\-]{1,32}$"  # what a contract code may be in a request (cu_main, cu1801, SA405)
 
 
 def product_of(symbol: str) -> str:

@@ -15,11 +15,11 @@ from functions.api.time_range import parse_bound, parse_range
 from shared.adapters import kline_cache
 from shared.adapters.pg_bar_ranges import has_bars_before, start_of_latest, window_version
 from shared.adapters.pg_bars import PgBarStore
+from shared.domain.instruments import SYMBOL_PATTERN
 from shared.errors import InvalidInput, UnknownInstrument
 
 router = APIRouter(prefix="/market", tags=["market"], dependencies=[Depends(current_claims)])
 
-SYMBOL_PATTERN = r"^[A-Za-z0-9_.\-]{1,32}$"
 Period = Literal["1m", "5m", "15m", "30m", "1h", "1d", "1w"]  # shared.domain.bars.PERIODS (a test keeps them equal)
 
 

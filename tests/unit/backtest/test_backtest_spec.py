@@ -85,3 +85,25 @@ def test_bad_window_and_extra_field_name_their_fields() -> None:
     with pytest.raises(InvalidInput) as exc:
         BacktestSpec.parse({**BASE, "grid": {"fast": [0], "slow": [10]}, "leverage": 3})
     assert fields(exc) == {"grid.fast", "leverage"}
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"start": "0001-01-01"}, "start"),                       # FAILED after the 202 with an OverflowError
+    ({"end": "9999-12-31"}, "end"),
+    ({"slippage": float("inf")}, "slippage"),                 # PostgreSQL refused it without naming it
+    ({"capital": float("nan")}, "capital"),
+    ({"size": 1e308}, "size"),                                # every shard failed: PnL not JSON-finite
+    ({"close_today_per_lot": 1e308}, "close_today_per_lot"),  # "succeeded" with a PnL of -1e308
+    ({"price_tick": 1e6}, "price_tick"),                      # every price rounded to 0
+    ({"grid": {"fast": [True], "slow": [20]}}, "grid.fast.0"),  # was read as fast = 1
+    ({"grid": {"fast": ["5"], "slow": [20]}}, "grid.fast.0"),
+    ({"grid": {"fast": [float("inf")], "slow": [20]}}, "grid.fast.0"),
+])
+def test_values_the_engine_cannot_use_are_refused_naming_the_field(change: dict, field: str) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        BacktestSpec.parse({**BASE, **change})
+    assert fields(exc) == {field}
+
+
+def test_grid_integers_stay_integers() -> None:
+    assert BacktestSpec.parse(BASE).model_dump(mode="json")["grid"] == {"fast": [5, 10], "slow": [10, 20]}
