@@ -191,6 +191,10 @@ def _spec(head: str, params: list[str]) -> IndicatorSpec:
         params_out = tuple(dict.fromkeys(values)) if values else defaults
     else:
         params_out = tuple(values) + defaults[len(values):]
+    if name == "macd" and params_out[0] >= params_out[1]:
+        # TA-Lib swaps them silently, the charting formula flips the sign: neither is what was asked
+        raise _bad(f"indicator 'macd': fast period {_number_text(params_out[0])} must be below "
+                   f"slow period {_number_text(params_out[1])}")
     return IndicatorSpec(name, tuple(params_out), conv)
 
 

@@ -53,6 +53,9 @@ def test_keys() -> None:
     ("ma:1001", "period '1001'"),
     ("boll:20,0", "width '0'"),
     ("macd:1,2,3,4", "'macd' takes at most 3 parameters"),
+    ("macd:26,12", "fast period 26 must be below slow period 12"),  # TA-Lib would swap them silently
+    ("macd.cn:12,12", "fast period 12 must be below slow period 12"),
+    ("macd:30", "fast period 30 must be below slow period 26"),
     ("ma.cn", "'ma' has no separate charting convention"),
     ("macd.tdx", "the only convention suffix is .cn"),
     ("5,ma", "parameter '5' comes before any indicator name"),
