@@ -40,7 +40,7 @@ def parse_message(body: str) -> tuple[str, list[str]]:
     """``(action, topics)`` from the client's JSON text; InvalidInput naming what is wrong."""
     try:
         message = json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nesting deeper than the parser goes
         raise InvalidInput("message is not JSON: send {\"action\": \"subscribe\", \"topics\": [\"tick.cu1801\"]}") from exc
     if not isinstance(message, dict):
         raise InvalidInput("message must be a JSON object with 'action' and 'topics'")

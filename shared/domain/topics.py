@@ -34,14 +34,26 @@ def backtest_topic(backtest_id: str) -> str:
     return f"backtest.{backtest_id}"
 
 
+_EXPECTED = {"tick": "a contract code such as cu1801 or cu_main", "bar": "a contract code such as cu1801 or cu_main",
+             "backtest": "a backtest id (a UUID)", "order": "your user id"}
+
+
 def parse_topic(topic: object) -> tuple[str, str]:
     """``"tick.cu1801"`` -> ``("tick", "cu1801")``; InvalidInput naming the topic otherwise."""
     if not isinstance(topic, str):
-        raise InvalidInput(f"topic must be a string like 'tick.cu1801', got {topic!r}", {"topic": topic})
+        raise InvalidInput(f"topic must be a string like 'tick.cu1801', got {_shown(topic)}", {"topic": _shown(topic)})
     kind, _, symbol = topic.partition(".")
-    name = _BACKTEST_ID if kind == "backtest" else _USER if kind == "order" else _SYMBOL
-    if kind not in TOPIC_KINDS or not name.match(symbol):
+    if kind not in TOPIC_KINDS:
         raise InvalidInput(
-            f"unknown topic {topic!r}: expected tick.<symbol>, bar.<symbol>, backtest.<id> or order.<user id>, e.g. tick.cu1801",
-            {"topic": topic})
+            f"unknown topic {_shown(topic)}: expected tick.<symbol>, bar.<symbol>, backtest.<id> or order.<user id>, "
+            "e.g. tick.cu1801", {"topic": _shown(topic)})
+    name = _BACKTEST_ID if kind == "backtest" else _USER if kind == "order" else _SYMBOL
+    if not name.fullmatch(symbol):  # fullmatch: '$' alone also matches before a final newline
+        raise InvalidInput(f"topic {_shown(topic)}: after '{kind}.' comes {_EXPECTED[kind]}", {"topic": _shown(topic)})
     return kind, symbol
+
+
+def _shown(value: object, limit: int = 80) -> str:
+    """``repr`` cut to ``limit`` characters: an error reply must fit in one WebSocket message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -21,6 +21,7 @@ def test_subscribe_message() -> None:
     ('{"action": "subscribe"}', "'topics'"),
     ('{"action": "subscribe", "topics": []}', "'topics'"),
     ('{"action": "subscribe", "topics": ["tick.cu1801", "candle.cu1801"]}', "candle.cu1801"),
+    ("[" * 100_000 + "]" * 100_000, "not JSON"),  # deeper than the parser goes: RecursionError, was a 500
 ])
 def test_bad_messages_say_what_is_wrong(body: str, words: str) -> None:
     with pytest.raises(InvalidInput) as err:
