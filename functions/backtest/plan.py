@@ -15,7 +15,7 @@ import pandas as pd
 import psycopg
 
 from functions.backtest import runtime
-from shared.adapters.pg_backtests import instrument_terms, set_running, set_total
+from shared.adapters.pg_backtests import instrument_terms, owner_of, set_running, set_total
 from shared.adapters.pg_bars import PgBarStore
 from shared.adapters.s3_bars import bars_key, snapshot_id, stage_bars
 from shared.adapters.s3_results import put_json
@@ -34,6 +34,9 @@ def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     backtest_id = str(event["backtest_id"])
     spec = BacktestSpec.parse(event["spec"])
     conn = runtime.db()
+    owner = owner_of(conn, backtest_id)
+    if owner is None:
+        raise InvalidInput(f"no backtest {backtest_id}", {"backtest_id": backtest_id})
     if event.get("execution_arn"):
         set_running(conn, backtest_id, event["execution_arn"])
 
@@ -56,7 +59,7 @@ def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
 
     combinations = spec.combinations()
     set_total(conn, backtest_id, len(combinations))
-    plan = make_plan(backtest_id, spec.model_dump(mode="json"), combinations, key, snapshot)
+    plan = make_plan(backtest_id, spec.model_dump(mode="json"), combinations, key, snapshot, owner)
     put_json(runtime.s3(), bucket, items_key(backtest_id), plan.items)
     output = state_output(plan, backtest_id, bucket, key, items_key(backtest_id))
     check_limits(plan, output)

@@ -37,6 +37,6 @@ def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     set_result(runtime.db(), backtest_id, summary, done=len(results))
     publish(runtime.settings(), backtest_topic(backtest_id),
             {"backtest_id": backtest_id, "status": "SUCCEEDED", "done": len(results),
-             "total": len(results) + summary["failed_combinations"]})
+             "total": len(results) + summary["failed_combinations"]}, items[0]["user_id"])
     return {"backtest_id": backtest_id, "status": "SUCCEEDED", "count": len(results),
             "failed_shards": [f["shard"] for f in failed], "best": ranked["best"]}

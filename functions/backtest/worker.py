@@ -25,6 +25,7 @@ class Shard(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     backtest_id: str
+    user_id: str  # the owner: progress is pushed to their connections only
     bars_key: str
     shard: int = Field(ge=0)
     spec: BacktestSpec
@@ -42,5 +43,6 @@ def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     if progress is not None:
         done, total = progress
         publish(settings, backtest_topic(shard.backtest_id),
-                {"backtest_id": shard.backtest_id, "status": "RUNNING", "done": done, "total": total})
+                {"backtest_id": shard.backtest_id, "status": "RUNNING", "done": done, "total": total},
+                shard.user_id)
     return {"shard": shard.shard, "result_key": shard.result_key}

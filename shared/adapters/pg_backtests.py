@@ -72,14 +72,21 @@ def set_failed(conn: psycopg.Connection, id: str, error: str) -> None:
     )
 
 
-def set_cancelled(conn: psycopg.Connection, id: str) -> bool:
-    """Mark a PENDING or RUNNING backtest CANCELLED; False if it had already finished."""
+def set_cancelled(conn: psycopg.Connection, id: str, done: int | None = None) -> bool:
+    """Mark a PENDING or RUNNING backtest CANCELLED, keeping ``done`` (the progress it had reached,
+    which workers never write here) when given; False if it had already finished."""
     row = conn.execute(
-        "UPDATE backtests SET status = 'CANCELLED', updated_at = now()"
+        "UPDATE backtests SET status = 'CANCELLED', done = COALESCE(%s, done), updated_at = now()"
         " WHERE id = %s AND status IN ('PENDING', 'RUNNING') RETURNING id",
-        (id,),
+        (done, id),
     ).fetchone()
     return row is not None
+
+
+def owner_of(conn: psycopg.Connection, id: str) -> str | None:
+    """The user id of the backtest's owner, or None for an unknown id."""
+    row = conn.execute("SELECT user_id FROM backtests WHERE id = %s", (id,)).fetchone()
+    return None if row is None else str(row[0])
 
 
 def get_backtest(conn: psycopg.Connection, id: str, user_id: str) -> dict[str, Any] | None:

@@ -93,12 +93,15 @@ class WsConnections:
         self._delete_subscriptions(connection_id, self.topics_of(connection_id))
         self._call("delete_item", TableName=self._connections, Key={"connection_id": {"S": connection_id}})
 
-    def subscribers(self, topic: str) -> list[str]:
-        """Connection ids subscribed to ``topic``."""
+    def subscribers(self, topic: str, user_id: str | None = None) -> list[str]:
+        """Connection ids subscribed to ``topic`` (only ``user_id``'s connections, when given)."""
         ids: list[str] = []
         kwargs: dict[str, Any] = {
             "TableName": self._subscriptions, "KeyConditionExpression": "topic = :t",
             "ExpressionAttributeValues": {":t": {"S": topic}}, "ProjectionExpression": "connection_id"}
+        if user_id is not None:
+            kwargs["FilterExpression"] = "user_id = :u"
+            kwargs["ExpressionAttributeValues"][":u"] = {"S": user_id}
         while True:
             page = self._call("query", **kwargs)
             ids.extend(item["connection_id"]["S"] for item in page.get("Items", []))

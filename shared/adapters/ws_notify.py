@@ -1,6 +1,8 @@
 """Push one message to every WebSocket connection subscribed to a topic (Management API).
 
-Used by backtest workers for progress: ``{"topic": "backtest.<id>", "data": {...}}``. A
+Used by backtest workers for progress: ``{"topic": "backtest.<id>", "data": {...}}``, to the
+owner's connections only (anyone may subscribe to any well-formed topic; a backtest id is no
+secret to whoever saw it). A
 connection that is gone (410) is forgotten; any other failure is logged and skipped, since
 progress is also readable through the API and must never fail the work it reports on.
 """
@@ -20,13 +22,14 @@ from shared.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def publish(settings: Settings, topic: str, data: dict[str, Any]) -> int:
-    """Post to ``topic``'s subscribers; returns how many were reached (0 if no Management URL)."""
+def publish(settings: Settings, topic: str, data: dict[str, Any], user_id: str) -> int:
+    """Post to ``user_id``'s connections subscribed to ``topic``; returns how many were reached
+    (0 if no Management URL)."""
     if not settings.ws_management_url:
         return 0
     try:
         store = WsConnections.from_settings(settings)
-        connection_ids = store.subscribers(topic)
+        connection_ids = store.subscribers(topic, user_id)
     except ServiceUnavailable:
         log.warning("no subscribers read for %s", topic, exc_info=True)
         return 0

@@ -72,12 +72,14 @@ def progress_of(items: list[dict[str, Any]], finished_keys: set[str]) -> tuple[i
 
 
 def make_plan(backtest_id: str, spec: dict[str, Any], combinations: list[dict[str, Any]],
-              bars_key: str, snapshot: str) -> Plan:
+              bars_key: str, snapshot: str, user_id: str) -> Plan:
+    """Shards of the grid; each item carries the owner, to whom alone its progress is pushed."""
     size = shard_size(len(combinations))
     items = []
     for shard, start in enumerate(range(0, len(combinations), size)):
         params = combinations[start:start + size]
-        items.append({"backtest_id": backtest_id, "bars_key": bars_key, "shard": shard, "spec": spec,
+        items.append({"backtest_id": backtest_id, "user_id": user_id, "bars_key": bars_key, "shard": shard,
+                      "spec": spec,
                       "params": params, "result_key": result_key(backtest_id, work_key(spec, params, snapshot))})
     mode = "INLINE" if len(items) <= INLINE_MAX_SHARDS else "DISTRIBUTED"
     return Plan(mode, items, len(combinations))

@@ -126,7 +126,8 @@ def get(backtest_id: uuid.UUID, claims: CurrentClaims, conn: DbDep, sfn: SfnDep,
              description="Stops the Step Functions execution and marks the backtest CANCELLED. "
                          "409 if it already finished; 404 unless it is the caller's.",
              responses=error_responses(400, 401, 404, 409, 503))
-def cancel(backtest_id: uuid.UUID, claims: CurrentClaims, conn: DbDep, sfn: SfnDep) -> Cancelled:
+def cancel(backtest_id: uuid.UUID, claims: CurrentClaims, conn: DbDep, sfn: SfnDep, s3: S3Dep,
+           settings: SettingsDep) -> Cancelled:
     row = _own(conn, backtest_id, claims.user_id)
     if row["status"] not in ("PENDING", "RUNNING"):
         raise Conflict(f"backtest {backtest_id} already {row['status']}", {"status": row["status"]})
@@ -139,7 +140,8 @@ def cancel(backtest_id: uuid.UUID, claims: CurrentClaims, conn: DbDep, sfn: SfnD
                 raise ServiceUnavailable("could not stop the execution; try again") from exc
         except BotoCoreError as exc:
             raise ServiceUnavailable("could not stop the execution; try again") from exc
-    if not set_cancelled(conn, str(backtest_id)):
+    reached = _progress(s3, settings.backtest_bucket, row)["done"]  # what GET showed while it ran
+    if not set_cancelled(conn, str(backtest_id), reached):
         status_now = _own(conn, backtest_id, claims.user_id)["status"]
         raise Conflict(f"backtest {backtest_id} already {status_now}", {"status": status_now})
     return Cancelled(id=str(backtest_id), status="CANCELLED")

@@ -6,8 +6,10 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import boto3
+import jwt
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
@@ -17,7 +19,9 @@ from copper_bars import load_copper
 from functions.api.app import create_app
 from infra.local import lambda_dispatch
 from infra.local.provision import backtest_handlers, provision
+from shared.adapters.s3_results import get_json, put_results
 from shared.adapters.ws_connections import WsConnections
+from shared.backtest.fanout import items_key
 from shared.settings import Settings, get_settings
 
 SPEC = {"symbol": "cu_main", "start": "2021-01-04", "end": "2021-01-08", "strategy": "dual_ma",
@@ -52,6 +56,11 @@ def wait(client: TestClient, backtest_id: str, auth: dict[str, str], until: set[
     return body
 
 
+def user_id_of(auth: dict[str, str]) -> str:
+    token = auth["Authorization"].removeprefix("Bearer ")
+    return jwt.decode(token, options={"verify_signature": False})["sub"]
+
+
 def split_json(text: str) -> list[dict]:
     """moto keeps the bodies posted to a connection concatenated."""
     decoder, out, at = json.JSONDecoder(), [], 0
@@ -63,10 +72,15 @@ def split_json(text: str) -> list[dict]:
 
 def test_ranking_pages_trades_equity_chart_and_progress(app: TestClient) -> None:
     auth = login(app, "alice")
+    mallory = login(app, "mallory")
     submitted = app.post("/backtests", json=SPEC, headers=auth).json()
     backtest_id = submitted["id"]
-    # a WebSocket client subscribed to the backtest's topic before the workers report
-    WsConnections.from_settings(get_settings()).subscribe("conn-1", [f"backtest.{backtest_id}"])
+    # WebSocket clients subscribed to the backtest's topic before the workers report: alice's own
+    # connection, and mallory's, who learnt the id; only the owner's gets the progress
+    store = WsConnections.from_settings(get_settings())
+    for connection_id, user in (("conn-1", auth), ("conn-2", mallory)):
+        store.add(connection_id, user_id_of(user), datetime.now(UTC))
+        store.subscribe(connection_id, [f"backtest.{backtest_id}"])
     body = wait(app, backtest_id, auth, {"SUCCEEDED", "FAILED"})
     assert body["status"] == "SUCCEEDED", body["error"]
     assert (body["done"], body["total"], body["ranking"]["count"]) == (9, 9, 9)
@@ -99,7 +113,7 @@ def test_ranking_pages_trades_equity_chart_and_progress(app: TestClient) -> None
     assert chart.status_code == 200 and chart.headers["content-type"].startswith("text/html")
     assert "<svg" in chart.text and "<script" not in chart.text and "2021-01-08" in chart.text
     assert app.get(f"/backtests/{backtest_id}/trades?rank=10", headers=auth).status_code == 404
-    assert app.get(f"/backtests/{backtest_id}/trades", headers=login(app, "mallory")).status_code == 404
+    assert app.get(f"/backtests/{backtest_id}/trades", headers=mallory).status_code == 404
 
     # progress reached the subscriber through the Management API: done/total, then SUCCEEDED
     posted = apigatewaymanagementapi_backends["123456789012"]["cn-north-1"].connections["conn-1"].data.decode()
@@ -108,6 +122,8 @@ def test_ranking_pages_trades_equity_chart_and_progress(app: TestClient) -> None
     # shards finish concurrently, so their pushes may arrive out of order; the highest count is all 9
     assert max(m["data"]["done"] for m in messages if m["data"]["status"] == "RUNNING") == 9
     assert messages[-1]["data"] == {"backtest_id": backtest_id, "status": "SUCCEEDED", "done": 9, "total": 9}
+    connections = apigatewaymanagementapi_backends["123456789012"]["cn-north-1"].connections
+    assert "conn-2" not in connections or not connections["conn-2"].data
 
 
 def test_a_running_backtest_can_be_cancelled(app: TestClient, db: psycopg.Connection) -> None:
@@ -124,9 +140,16 @@ def test_a_running_backtest_can_be_cancelled(app: TestClient, db: psycopg.Connec
     backtest_id = app.post("/backtests", json=SPEC, headers=auth).json()["id"]
     # cancel once the workers run (moto cannot stop an execution in its first instant; AWS can)
     assert entered.wait(30)
+    # one shard's results are written (as a worker would): the progress reached is 1 shard's combinations
+    s3, bucket = boto3.client("s3", region_name="cn-north-1"), get_settings().backtest_bucket
+    first = get_json(s3, bucket, items_key(backtest_id))[0]
+    put_results(s3, bucket, first["result_key"], [])
+    assert app.get(f"/backtests/{backtest_id}", headers=auth).json()["done"] == len(first["params"])
     response = app.post(f"/backtests/{backtest_id}/cancel", headers=auth)
     assert response.status_code == 200, response.text
     assert response.json() == {"id": backtest_id, "status": "CANCELLED"}
+    cancelled = app.get(f"/backtests/{backtest_id}", headers=auth).json()
+    assert (cancelled["status"], cancelled["done"]) == ("CANCELLED", len(first["params"]))  # not reset to 0
     arn = db.execute("SELECT execution_arn FROM backtests WHERE id = %s", (backtest_id,)).fetchone()[0]
     sfn = boto3.client("stepfunctions", region_name="cn-north-1")
     # the worker already running finishes (moto's interpreter sees the stop between states);

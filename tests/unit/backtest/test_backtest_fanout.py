@@ -24,7 +24,7 @@ ID = "0b9e7a52-7d51-4c64-9c77-5e0c4a3e2f10"
 
 def plan_of(grid: dict) -> tuple[Plan, dict]:
     spec = BacktestSpec.parse({**BASE, "grid": grid})
-    plan = make_plan(ID, spec.model_dump(mode="json"), spec.combinations(), "bars/abc.npz", "abc")
+    plan = make_plan(ID, spec.model_dump(mode="json"), spec.combinations(), "bars/abc.npz", "abc", "u1")
     return plan, state_output(plan, ID, "bucket", "bars/abc.npz", f"plans/{ID}/shards.json")
 
 
