@@ -24,7 +24,7 @@ from shared.errors import InvalidInput, QuantcloudError, ServiceUnavailable, Una
 
 log = logging.getLogger(__name__)
 
-HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+HTTP_CODES = {400: "invalid_input", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 
 class ErrorDetail(BaseModel):

@@ -66,7 +66,7 @@ def parse_bound(text: str | None, field: str) -> Bound | None:
         return None
     text = text.strip()
     try:
-        if len(text) == 10:
+        if "T" not in text and " " not in text:  # a date (2021-01-05, 20210105, 2021-W01-2): a trading day
             bound = Bound(day=date.fromisoformat(text))
         else:
             value = datetime.fromisoformat(text)

@@ -61,7 +61,11 @@ def verify_token(token: str, key: bytes, now: datetime | None = None) -> Claims:
         raise Unauthorized("token expired")
     if iat > now_s + CLOCK_SKEW_S:
         raise Unauthorized("token issued in the future")
-    return Claims(user_id=sub, jti=jti, expires_at=datetime.fromtimestamp(exp, UTC))
+    try:
+        expires_at = datetime.fromtimestamp(exp, UTC)
+    except (OverflowError, ValueError, OSError):  # exp = 1e30: past any date Python can hold
+        raise Unauthorized("token claim 'exp' is out of range") from None
+    return Claims(user_id=sub, jti=jti, expires_at=expires_at)
 
 
 def _decode(token: str, key: bytes) -> dict:

@@ -71,8 +71,9 @@ def test_bad_registration_is_400_naming_the_field_and_stores_nothing(client, row
     assert row_counts() == before
 
 
-@pytest.mark.parametrize("raw", ['{"username": "trader_02", "password": ', "not json", "[1, 2]", '"text"', ""])
-def test_malformed_or_non_object_body_is_400(client: TestClient, row_counts, raw: str) -> None:
+@pytest.mark.parametrize("raw", ['{"username": "trader_02", "password": ', "not json", "[1, 2]", '"text"', "",
+                                 b'{"username": "\xff\xfe"}', "[" * 50_000 + "]" * 50_000])
+def test_malformed_or_non_object_body_is_400(client: TestClient, row_counts, raw: str | bytes) -> None:
     before = row_counts()
     response = client.post("/auth/register", content=raw, headers={"Content-Type": "application/json"})
     assert response.status_code == 400

@@ -21,6 +21,12 @@ def test_dates_fetch_from_three_days_before_for_friday_night() -> None:
     assert hi == datetime(2021, 1, 11, 23, 59, 59, 999999, tzinfo=SH)
 
 
+@pytest.mark.parametrize("text", ["2021-01-11", "20210111", "2021-W02-1"])
+def test_every_iso_date_form_is_a_trading_day(text: str) -> None:
+    # 20210111 was read as the instant 00:00, one bar instead of the day's
+    assert parse_range(text, text).fetch_window() == parse_range("2021-01-11", "2021-01-11").fetch_window()
+
+
 def test_naive_datetime_is_shanghai_and_offsets_are_kept() -> None:
     lo, hi = parse_range("2021-01-05T09:30:00", "2021-01-05T01:30:00Z").fetch_window()
     assert lo == datetime(2021, 1, 5, 9, 30, tzinfo=SH)

@@ -117,3 +117,10 @@ def test_issue_requires_aware_time_and_positive_ttl() -> None:
         issue_token("u", KEY, datetime(2026, 1, 5), 60)
     with pytest.raises(ValueError):
         issue_token("u", KEY, NOW, 0)
+
+
+@pytest.mark.parametrize("exp", [1e30, 1e308])
+def test_expiry_beyond_any_date_is_refused_not_a_crash(exp: float) -> None:
+    payload = _claims(issue_token("u", KEY, NOW, 3600)) | {"exp": exp}
+    with pytest.raises(Unauthorized, match="out of range"):
+        verify_token(jwt.encode(payload, KEY, algorithm="HS256"), KEY, NOW)
