@@ -54,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
             code = run_demo(emulation)
             print(f"\ndemo finished in {time.monotonic() - started:.1f} s, exit code {code}")
             return code
+        from infra.local.demo import import_bars
+
+        count, first, last = import_bars(emulation.settings.database_url)  # idempotent: quick when present
+        print(f"   cu_main 1-minute bars stored: {count:,}, {first} .. {last}", flush=True)
         _print_usage(config)
         _wait_for_ctrl_c()
         return 0
@@ -71,7 +75,7 @@ def _print_usage(config: EmulationConfig) -> None:
     TOKEN=$(curl -s -X POST {api}/auth/login -H 'content-type: application/json' \\
             -d '{{"username":"me","password":"a-long-passphrase"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
     curl -s "{api}/market/klines?symbol=cu_main&period=5m&indicators=ma,macd,rsi&limit=5" -H "Authorization: Bearer $TOKEN"
-  (import bars first: quantcloud import bars data/bars_1m_cu_main_shfe_20210104-20220217.csv.gz)
+  (the bundled copper sample is loaded; more with: .venv/bin/quantcloud import bars FILE)
   Ctrl-C stops everything.""", flush=True)
 
 
