@@ -130,11 +130,21 @@ def _bar_row(row: dict[str, str], fixed: tuple[str, Exchange] | None) -> tuple[t
         day = date(int(day_text[:4]), int(day_text[4:6]), int(day_text[6:8]))
     except ValueError:
         raise InvalidInput(f"trading_day is not YYYYMMDD: {day_text!r}") from None
+    expected = trading_day(ts, product_of(symbol))
+    if day != expected:
+        raise InvalidInput(f"trading_day {day_text} is not the trading day of a bar at {ts.isoformat()} "
+                           f"({expected:%Y%m%d}; a night bar belongs to the next trading day)")
     return _values(row, symbol, ts, day), exchange
 
 
 def _values(row: dict[str, str], symbol: str, ts: datetime, day: date) -> tuple[Any, ...]:
     prices = [_float(row, name) for name in ("open", "high", "low", "close")]
+    open_, high, low, close = prices
+    if min(prices) <= 0:
+        raise InvalidInput(f"prices must be above 0: open {open_} high {high} low {low} close {close}")
+    if high < low:
+        raise InvalidInput(f"high {high} is below low {low}")
+    # an open or close a tick outside high..low is kept: exchange data has them (data/README.md)
     volume = _float(row, "volume")
     if volume is None or volume < 0 or volume != int(volume):
         raise InvalidInput(f"volume is not a whole number >= 0: {row.get('volume')!r}")
