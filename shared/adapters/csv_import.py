@@ -75,9 +75,34 @@ def open_text(path: Path) -> TextIO:
     return io.TextIOWrapper(raw, encoding="utf-8", newline="")
 
 
-def _rows(handle: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
+BAR_COLUMNS = ("datetime", "open", "high", "low", "close", "volume")
+TICK_LAYOUTS = {"CTP DepthMarketData": ("InstrumentID", "UpdateTime", "LastPrice", "Volume"),
+                "vn.py TickData": ("symbol", "datetime", "last_price", "volume")}
+
+
+def _bar_header_problem(header: list[str]) -> str | None:
+    names = set(header) | ({"datetime"} if "ts" in header else set())
+    missing = [c for c in BAR_COLUMNS if c not in names]
+    if not missing:
+        return None
+    hint = "; it looks like a tick file: use 'import ticks'" if "InstrumentID" in header or "last_price" in header else ""
+    return f"not a bar file: its header has no {', '.join(missing)}{hint}"
+
+
+def _tick_header_problem(header: list[str]) -> str | None:
+    if any(all(c in header for c in columns) for columns in TICK_LAYOUTS.values()):
+        return None
+    layouts = "; ".join(f"{name}: {', '.join(cols)}" for name, cols in TICK_LAYOUTS.items())
+    hint = "; it looks like a bar file: use 'import bars'" if not _bar_header_problem(header) else ""
+    return f"not a tick file: its header lacks the columns of either layout ({layouts}){hint}"
+
+
+def _rows(handle: TextIO, header_problem: Callable[[list[str]], str | None]) -> Iterator[tuple[int, dict[str, str]]]:
     reader = csv.reader(handle)
     header = [name.strip() for name in next(reader, [])]
+    problem = header_problem(header)
+    if problem:  # one clear error for the file, not the same one on every line
+        raise InvalidInput(problem, {"header": header[:20]})
     for values in reader:
         if not values:
             continue
@@ -153,13 +178,14 @@ def _values(row: dict[str, str], symbol: str, ts: datetime, day: date) -> tuple[
 
 
 def _load(conn: psycopg.Connection, report: ImportReport, path: Path, progress: bool,
+          header_problem: Callable[[list[str]], str | None],
           parse: Callable[[dict[str, str]], tuple[Any, str, Exchange] | None],
           store: Callable[[list[Any]], int], batch_rows: int) -> ImportReport:
     known: set[str] = set()
     batch: list[Any] = []
     with open_text(path) as handle, tqdm(desc=f"import {report.kind}", unit=" rows", file=sys.stderr,
                                          disable=not progress, mininterval=0.5) as bar:
-        for line, row in _rows(handle):
+        for line, row in _rows(handle, header_problem):
             report.read += 1
             try:
                 parsed = parse(row)
@@ -201,7 +227,7 @@ def import_bars(conn: psycopg.Connection, path: str | Path, *, symbol_exchange: 
         values, exchange = _bar_row(row, symbol_exchange)
         return values, values[0], exchange
 
-    return _load(conn, report, path, progress, parse, PgBarStore(conn).insert_bars, batch_rows)
+    return _load(conn, report, path, progress, _bar_header_problem, parse, PgBarStore(conn).insert_bars, batch_rows)
 
 
 def import_ticks(conn: psycopg.Connection, path: str | Path, *, progress: bool = True,
@@ -223,7 +249,8 @@ def import_ticks(conn: psycopg.Connection, path: str | Path, *, progress: bool =
         tick = cleaner.accept(quote)
         return None if tick is None else (tick, tick.symbol, quote.exchange)
 
-    return _load(conn, report, path, progress, parse, lambda batch: insert_ticks(conn, batch), batch_rows)
+    return _load(conn, report, path, progress, _tick_header_problem, parse, lambda batch: insert_ticks(conn, batch),
+                 batch_rows)
 
 
 def parse_symbol_exchange(text: str) -> tuple[str, Exchange]:

@@ -140,3 +140,12 @@ def test_cli_prints_the_summary(database_url: str, db: psycopg.Connection, tmp_p
     assert "read 10, added 0, skipped (already present) 10, malformed 0" in done.stdout
     assert "import bars" in done.stderr
     assert main(["import", "ticks", str(tmp_path / "missing.csv"), "--database-url", database_url]) == 2
+
+
+def test_a_file_of_the_other_kind_is_one_clear_error_and_stores_nothing(db: psycopg.Connection) -> None:
+    with pytest.raises(InvalidInput, match="not a bar file: its header has no datetime, open, high, low, close.*"
+                                           "use 'import ticks'"):
+        import_bars(db, TICKS, progress=False)
+    with pytest.raises(InvalidInput, match="not a tick file.*use 'import bars'"):
+        import_ticks(db, COPPER, progress=False)
+    assert db.execute("SELECT (SELECT count(*) FROM bars_1m) + (SELECT count(*) FROM ticks)").fetchone() == (0,)
