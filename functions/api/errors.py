@@ -84,6 +84,8 @@ def describe_validation_error(errors: Any) -> InvalidInput:
             loc = (loc[:-1] if loc and named.split(".")[0] == loc[-1] else loc) + [named]
         field = ".".join(loc) or "request"
         message = str(err.get("msg", "invalid"))
+        if loc == ["body"] and err.get("type") in ("model_attributes_type", "dict_type"):
+            message = "expected a JSON object; send it with 'Content-Type: application/json'"
         problems.append({"field": field, "message": message.removeprefix("Value error, ")})
     text = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
     return InvalidInput(f"invalid request: {text}", problems)

@@ -72,8 +72,10 @@ def parse_bound(text: str | None, field: str) -> Bound | None:
             value = datetime.fromisoformat(text)
             bound = Bound(instant=value if value.tzinfo else value.replace(tzinfo=SH))
     except ValueError as exc:
+        # a '+' sent raw in a query string arrives as a space: "09:30:00 08:00"
+        hint = "; send the offset's '+' as %2B" if " " in text and text.rsplit(" ", 1)[-1][:2].isdigit() else ""
         raise InvalidInput(
-            f"{field} {text!r} is not an ISO date (2021-01-05) or datetime (2021-01-05T09:30:00[+08:00])",
+            f"{field} {text!r} is not an ISO date (2021-01-05) or datetime (2021-01-05T09:30:00[+08:00]){hint}",
             [{"field": f"query.{field}", "message": "expected an ISO date or datetime"}]) from exc
     year = (bound.day or bound.instant).year
     if not MIN_YEAR <= year <= MAX_YEAR:

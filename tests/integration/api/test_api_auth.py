@@ -81,6 +81,13 @@ def test_malformed_or_non_object_body_is_400(client: TestClient, row_counts, raw
     assert row_counts() == before
 
 
+def test_a_body_without_its_content_type_is_told_to_send_one(client: TestClient) -> None:
+    response = client.post("/auth/login", content='{"username": "a", "password": "b"}',
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})  # curl -d's default
+    assert response.status_code == 400
+    assert "Content-Type: application/json" in response.json()["error"]["message"]
+
+
 def test_malformed_json_message_says_so(client: TestClient) -> None:
     response = client.post("/auth/login", content='{"username": ', headers={"Content-Type": "application/json"})
     assert response.status_code == 400

@@ -78,3 +78,8 @@ def test_bad_text_names_the_field(text: str) -> None:
                                                ("/", "")])
 def test_stage_prefix(stage: str, prefix: str) -> None:
     assert stage_prefix(stage) == prefix
+
+
+def test_a_plus_sent_raw_gets_a_hint() -> None:
+    with pytest.raises(InvalidInput, match="send the offset's '\\+' as %2B"):
+        parse_range("2022-02-15T21:00:00 08:00", None)  # what "+08:00" becomes unencoded in a query string
