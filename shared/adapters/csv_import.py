@@ -169,7 +169,7 @@ def _values(row: dict[str, str], symbol: str, ts: datetime, day: date) -> tuple[
         raise InvalidInput(f"prices must be above 0: open {open_} high {high} low {low} close {close}")
     if high < low:
         raise InvalidInput(f"high {high} is below low {low}")
-    # an open or close a tick outside high..low is kept: exchange data has them (data/README.md)
+    # an open or close outside high..low is kept: exchange data has them (data/README.md)
     volume = _float(row, "volume")
     if volume is None or volume < 0 or volume != int(volume):
         raise InvalidInput(f"volume is not a whole number >= 0: {row.get('volume')!r}")
