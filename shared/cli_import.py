@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 import time
 
@@ -37,8 +38,13 @@ def run_import(args: argparse.Namespace, database_url: str) -> int:
                     raise InvalidInput("--symbol-exchange applies to bars only: tick files carry InstrumentID "
                                        "and ExchangeID")
                 report = import_ticks(conn, args.file, progress=not args.no_progress, batch_rows=args.batch_rows)
-    except (InvalidInput, OSError) as exc:
+    except (InvalidInput, OSError) as exc:  # gzip.BadGzipFile is an OSError
         print(f"quantcloud import: {exc}", file=sys.stderr)
+        return 2
+    except (UnicodeDecodeError, EOFError, csv.Error) as exc:
+        # rows read before the bad bytes are stored (a second import adds nothing twice)
+        print(f"quantcloud import: {args.file} is not a readable CSV (UTF-8 text, plain or gzipped): {exc}",
+              file=sys.stderr)
         return 2
     print(report.summary())
     print(f"  took {time.perf_counter() - started:.1f} s")

@@ -96,7 +96,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     code = HTTP_CODES.get(exc.status_code, "http_error")
     message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     if exc.status_code == 404:
-        message = f"no route {request.method} {request.url.path}"
+        message = f"no route {request.method} {request.url.path or '/'}"
     body = {"error": {"code": code, "message": message, "details": None}}
     return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 

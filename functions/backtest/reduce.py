@@ -34,9 +34,10 @@ def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     # the spec as the workers ran it (size and tick filled in): the results API reruns from it
     summary = {**ranked, "spec": items[0]["spec"], "bars_key": items[0]["bars_key"], "failed_shards": failed,
                "failed_combinations": sum(len(f["params"]) for f in failed)}
-    set_result(runtime.db(), backtest_id, summary, done=len(results))
+    stored = set_result(runtime.db(), backtest_id, summary, done=len(results))
+    status = "SUCCEEDED" if stored else "CANCELLED"  # a cancel that came while the shards ran stands
     publish(runtime.settings(), backtest_topic(backtest_id),
-            {"backtest_id": backtest_id, "status": "SUCCEEDED", "done": len(results),
+            {"backtest_id": backtest_id, "status": status, "done": len(results),
              "total": len(results) + summary["failed_combinations"]}, items[0]["user_id"])
-    return {"backtest_id": backtest_id, "status": "SUCCEEDED", "count": len(results),
+    return {"backtest_id": backtest_id, "status": status, "count": len(results),
             "failed_shards": [f["shard"] for f in failed], "best": ranked["best"]}

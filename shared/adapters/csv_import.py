@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -25,7 +26,7 @@ from shared.adapters.pg_bars import PgBarStore
 from shared.adapters.pg_instruments import ensure_instrument
 from shared.adapters.pg_ticks import insert_ticks
 from shared.domain.ctp_quotes import SH
-from shared.domain.instruments import Exchange, parse_exchange, product_of
+from shared.domain.instruments import SYMBOL_PATTERN, Exchange, parse_exchange, product_of
 from shared.domain.sessions import trading_day
 from shared.domain.ticks import Tick, TickCleaner
 from shared.domain.vnpy_quotes import is_vnpy_tick_row, parse_vnpy_tick
@@ -72,9 +73,10 @@ def open_text(path: Path) -> TextIO:
     with open(path, "rb") as probe:
         gzipped = probe.read(2) == b"\x1f\x8b"
     raw = gzip.open(path, "rb") if gzipped else open(path, "rb")
-    return io.TextIOWrapper(raw, encoding="utf-8", newline="")
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")  # -sig: a BOM (Excel's CSV) is not a column
 
 
+MAX_VOLUME = 1e15  # lots in one bar: far above any market, well inside PostgreSQL's bigint
 BAR_COLUMNS = ("datetime", "open", "high", "low", "close", "volume")
 TICK_LAYOUTS = {"CTP DepthMarketData": ("InstrumentID", "UpdateTime", "LastPrice", "Volume"),
                 "vn.py TickData": ("symbol", "datetime", "last_price", "volume")}
@@ -138,6 +140,8 @@ def _bar_row(row: dict[str, str], fixed: tuple[str, Exchange] | None) -> tuple[t
         symbol = row.get("symbol", "").strip()
         if not symbol:
             raise InvalidInput("symbol is missing (or pass --symbol-exchange SYMBOL.EXCHANGE)")
+        if not re.fullmatch(SYMBOL_PATTERN, symbol):
+            raise InvalidInput(f"symbol {symbol[:40]!r} is not a contract code (letters, digits, '_', '.', '-')")
         exchange = parse_exchange(row.get("exchange", ""))
     stamp = (row.get("datetime") or row.get("ts") or "").strip()
     try:
@@ -171,8 +175,8 @@ def _values(row: dict[str, str], symbol: str, ts: datetime, day: date) -> tuple[
         raise InvalidInput(f"high {high} is below low {low}")
     # an open or close outside high..low is kept: exchange data has them (data/README.md)
     volume = _float(row, "volume")
-    if volume is None or volume < 0 or volume != int(volume):
-        raise InvalidInput(f"volume is not a whole number >= 0: {row.get('volume')!r}")
+    if volume is None or volume < 0 or volume != int(volume) or volume > MAX_VOLUME:
+        raise InvalidInput(f"volume is not a whole number from 0 to {MAX_VOLUME:.0e}: {row.get('volume')!r}")
     return (symbol, ts, day, *prices, int(volume), _float(row, "turnover", False),
             _float(row, "open_interest", False))
 
@@ -244,6 +248,8 @@ def import_ticks(conn: psycopg.Connection, path: str | Path, *, progress: bool =
         if "__error__" in row:
             raise InvalidInput(row["__error__"])
         quote = parse_vnpy_tick(row) if is_vnpy_tick_row(row) else cleaner.parse(row)
+        if not re.fullmatch(SYMBOL_PATTERN, quote.symbol):
+            raise InvalidInput(f"symbol {quote.symbol[:40]!r} is not a contract code")
         if quote.exchange is None:
             raise InvalidInput(f"exchange of {quote.symbol!r} unknown: ExchangeID is empty")
         tick = cleaner.accept(quote)
@@ -256,6 +262,6 @@ def import_ticks(conn: psycopg.Connection, path: str | Path, *, progress: bool =
 def parse_symbol_exchange(text: str) -> tuple[str, Exchange]:
     """``"cu_main.SHFE"`` -> ("cu_main", Exchange.SHFE)."""
     symbol, dot, exchange = text.rpartition(".")
-    if not dot or not symbol:
+    if not dot or not re.fullmatch(SYMBOL_PATTERN, symbol):
         raise InvalidInput(f"expected SYMBOL.EXCHANGE, e.g. cu_main.SHFE, got {text!r}")
     return symbol, parse_exchange(exchange)

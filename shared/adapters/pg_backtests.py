@@ -55,13 +55,15 @@ def add_progress(conn: psycopg.Connection, id: str, finished: int, shard: int | 
     return None if row is None else (int(row[0]), int(row[1]))
 
 
-def set_result(conn: psycopg.Connection, id: str, result: dict[str, Any], done: int | None = None) -> None:
-    """Store the result and mark SUCCEEDED; ``done`` defaults to ``total`` (fewer when shards failed)."""
-    conn.execute(
+def set_result(conn: psycopg.Connection, id: str, result: dict[str, Any], done: int | None = None) -> bool:
+    """Store the result and mark SUCCEEDED; ``done`` defaults to ``total`` (fewer when shards failed).
+    False when the backtest was cancelled meanwhile (it stays CANCELLED, without the result)."""
+    row = conn.execute(
         "UPDATE backtests SET result = %s, status = 'SUCCEEDED', done = COALESCE(%s, total), error = NULL,"
-        " updated_at = now() WHERE id = %s AND status <> 'CANCELLED'",
+        " updated_at = now() WHERE id = %s AND status <> 'CANCELLED' RETURNING id",
         (Jsonb(result), done, id),
-    )
+    ).fetchone()
+    return row is not None
 
 
 def set_failed(conn: psycopg.Connection, id: str, error: str) -> None:

@@ -9,6 +9,7 @@ the parameter).
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -28,10 +29,23 @@ FIRST_YEAR, LAST_YEAR = 1990, 2200  # as the K-line range: Chinese futures trade
 
 def _number(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{value!r} is not a number")
+        raise ValueError(f"{json.dumps(value)[:40]} is not a number")
     if not math.isfinite(value):
-        raise ValueError(f"{value!r} is not a finite number")
+        raise ValueError(f"{value} is not a finite number")
     return value
+
+
+def _iso_date(value: Any) -> Any:
+    """Dates as the K-line API takes them: ``2021-03-01``, ``20210301``, ``2021-W09-1``."""
+    if not isinstance(value, str):
+        raise ValueError(f"{json.dumps(value, default=str)[:40]} is not a date: send a string such as \"2021-03-01\"")
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"{value[:40]!r} is not an ISO date such as 2021-03-01") from None
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
 GridValue = Annotated[int | float, BeforeValidator(_number)]  # as sent: true is not 1, "5" not 5; ints stay ints
@@ -51,8 +65,8 @@ class BacktestSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     symbol: str = Field(pattern=SYMBOL_PATTERN, description="contract code, e.g. cu_main")
-    start: date
-    end: date
+    start: IsoDate
+    end: IsoDate
     strategy: StrategyName
     grid: dict[str, list[GridValue]] = Field(
         description="parameter -> values to try, e.g. {\"fast\": [5, 10], \"slow\": [20, 60]}")

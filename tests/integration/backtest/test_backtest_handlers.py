@@ -111,3 +111,17 @@ def test_provision_twice_keeps_the_same_machine(aws: None) -> None:
     assert first == second
     assert set(first["functions"]) == {"quantcloud-backtest-plan", "quantcloud-backtest-worker",
                                        "quantcloud-backtest-reduce", "quantcloud-backtest-failed"}
+
+
+def test_reduce_after_a_cancel_keeps_it_cancelled(db: psycopg.Connection, backtest: str) -> None:
+    from functions.backtest import reduce
+    from shared.adapters.pg_backtests import set_cancelled
+
+    out = plan.handler({"backtest_id": backtest, "spec": SPEC}, None)
+    for shard in out["shards"]:
+        worker.handler(shard, None)
+    assert set_cancelled(db, backtest, 3)  # the owner cancels while the last shards finish
+    reduced = reduce.handler({"backtest_id": backtest, "items_key": out["items_key"]}, None)
+    assert reduced["status"] == "CANCELLED"  # pushed as such, not SUCCEEDED
+    row = get_backtest(db, backtest, USER)
+    assert (row["status"], row["result"]) == ("CANCELLED", None)

@@ -107,3 +107,10 @@ def test_values_the_engine_cannot_use_are_refused_naming_the_field(change: dict,
 
 def test_grid_integers_stay_integers() -> None:
     assert BacktestSpec.parse(BASE).model_dump(mode="json")["grid"] == {"fast": [5, 10], "slow": [10, 20]}
+
+
+def test_dates_take_every_iso_form_the_klines_take_and_only_strings() -> None:
+    assert BacktestSpec.parse({**BASE, "start": "20210104", "end": "2021-W08-5"}).end == date(2021, 2, 26)
+    with pytest.raises(InvalidInput) as exc:
+        BacktestSpec.parse({**BASE, "start": 20210104})  # was "Datetimes provided to dates should have zero time"
+    assert fields(exc) == {"start"} and 'send a string such as "2021-03-01"' in exc.value.message

@@ -149,3 +149,29 @@ def test_a_file_of_the_other_kind_is_one_clear_error_and_stores_nothing(db: psyc
     with pytest.raises(InvalidInput, match="not a tick file.*use 'import bars'"):
         import_ticks(db, COPPER, progress=False)
     assert db.execute("SELECT (SELECT count(*) FROM bars_1m) + (SELECT count(*) FROM ticks)").fetchone() == (0,)
+
+
+def test_a_bom_an_impossible_symbol_and_an_overflowing_volume(db: psycopg.Connection, tmp_path: Path) -> None:
+    header, *rows = head(COPPER, 4)
+    fields = [row.split(",") for row in rows]
+    fields[0][2] = "cu\x00main"   # PostgreSQL cannot store a NUL: it crashed the import
+    fields[1][8] = "1e30"          # past bigint: it crashed the import
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + (header + "".join(",".join(f) for f in fields)).encode())  # Excel's BOM
+    report = import_bars(db, path, progress=False)
+    assert [line for line, _ in report.malformed] == [2, 3]
+    assert "is not a contract code" in report.malformed[0][1] and "volume" in report.malformed[1][1]
+    assert report.added == 1
+
+
+def test_a_file_that_is_not_text_exits_2_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                         database_url: str) -> None:
+    import argparse
+
+    from shared.cli_import import run_import
+
+    path = tmp_path / "noise.csv"
+    path.write_bytes(bytes(range(128, 256)) * 4)
+    args = argparse.Namespace(kind="bars", file=str(path), symbol_exchange=None, no_progress=True, batch_rows=100)
+    assert run_import(args, database_url) == 2
+    assert "is not a readable CSV (UTF-8 text, plain or gzipped)" in capsys.readouterr().err
