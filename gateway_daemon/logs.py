@@ -15,6 +15,9 @@ def log(event: str, level: str = "info", **fields: Any) -> None:
     """Write ``{"ts", "level", "event", ...fields}`` as one line."""
     record = {"ts": datetime.now(UTC).isoformat(timespec="milliseconds"), "level": level, "event": event, **context,
               **fields}
-    line = json.dumps(record, default=str, separators=(",", ":"))
+    line = json.dumps(record, default=str, separators=(",", ":")) + "\n"
     with _lock:
-        print(line, file=sys.stderr, flush=True)
+        # one write with its newline: print() writes the text and the newline separately, and the
+        # market-data processes share stderr, so two records could land on one line between them
+        sys.stderr.write(line)
+        sys.stderr.flush()

@@ -72,3 +72,18 @@ def test_health_endpoint(healthy: bool, ready: bool, code: int, status: str) -> 
 
     got_code, body = asyncio.run(ask())
     assert got_code == code and body == {"status": status, "td": {"state": "auth_rejected"}}
+
+
+def test_log_lines_from_processes_sharing_stderr_never_merge(tmp_path) -> None:
+    # the market-data processes write to one stderr; a record and its newline must be one write
+    script = ("from gateway_daemon.logs import log\n"
+              "for i in range(20000):\n"
+              "    log('tick_batch', n=i, shard=SHARD)\n")
+    out = tmp_path / "shared.log"
+    with open(out, "ab") as stderr:
+        writers = [subprocess.Popen([sys.executable, "-c", script.replace("SHARD", str(k))], stderr=stderr)
+                   for k in range(2)]
+        assert [w.wait(timeout=60) for w in writers] == [0, 0]
+    lines = out.read_text().splitlines()
+    assert len(lines) == 40000
+    assert sorted(json.loads(line)["shard"] for line in lines) == [0] * 20000 + [1] * 20000
