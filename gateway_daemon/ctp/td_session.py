@@ -1,6 +1,6 @@
 """The trading session: connect, ReqAuthenticate (AppID, AuthCode), login, settlement confirm, queries.
 
-One thread owns the session (an actor): CTP's SPI thread only copies each
+One thread owns the session (an actor): CTP's SPI thread (``td_spi``) only copies each
 structure into plain values and posts it to the session's inbox; the session
 thread runs the protocol, the query queue and the ``OrderManager`` (database
 writes included) one message at a time, so no state is shared between threads.
@@ -24,28 +24,16 @@ from typing import Any, Protocol
 import psycopg
 
 from gateway_daemon.ctp.codes import (ACTION_DELETE, AUTH_CODE_WRONG, CONTINGENT_IMMEDIATELY, DIRECTION,
-                                      FORCE_CLOSE_NOT, HEDGE_SPECULATION, OFFSET, ORDER_FIELDS, TRADE_FIELDS,
-                                      order_type)
+                                      FORCE_CLOSE_NOT, HEDGE_SPECULATION, OFFSET, order_type)
 from gateway_daemon.ctp.config import CtpConfig
 from gateway_daemon.ctp.query_queue import QueryQueue
-from gateway_daemon.ctp.structs import fields_of, rsp_error
+from gateway_daemon.ctp.td_spi import make_trader_spi
 from gateway_daemon.logs import log
 from shared.domain.orders import Offset, OrderRequest
 
-INSTRUMENT_FIELDS = ("InstrumentID", "ExchangeID", "InstrumentName", "ProductID", "ProductClass", "VolumeMultiple",
-                     "PriceTick", "OpenDate", "ExpireDate", "MaxMarketOrderVolume", "MaxLimitOrderVolume",
-                     "IsTrading")
-POSITION_FIELDS = ("InstrumentID", "ExchangeID", "PosiDirection", "Position", "TodayPosition", "YdPosition",
-                   "PositionCost", "PreSettlementPrice", "OpenCost")
-ACCOUNT_FIELDS = ("Balance", "Available", "CurrMargin", "FrozenMargin", "Commission", "CloseProfit",
-                  "PositionProfit", "TradingDay")
 # messages whose handling writes to PostgreSQL: while it is away they wait, in order, and are retried
 STORE_BOUND = frozenset({"order", "trade", "rsp", "insert_error", "action_error", "command", "logged_in"})
 STALL_RETRY_S = 1.0
-DEPTH_LIMIT_FIELDS = ("InstrumentID", "UpperLimitPrice", "LowerLimitPrice")
-INPUT_ORDER_FIELDS = ("InstrumentID", "ExchangeID", "OrderRef", "Direction", "CombOffsetFlag", "LimitPrice",
-                      "VolumeTotalOriginal")
-ACTION_FIELDS = ("InstrumentID", "ExchangeID", "OrderRef", "FrontID", "SessionID", "OrderSysID")
 
 
 class OrderHandler(Protocol):
@@ -113,7 +101,7 @@ class TraderSession:
     def start(self) -> None:
         os.makedirs(self.config.flow_dir + "/td", exist_ok=True)
         self._api = self._api_factory(self.config.flow_dir + "/td/")
-        self._spi = _make_spi(self)
+        self._spi = make_trader_spi(self.post)
         self._api.RegisterSpi(self._spi)
         for front in self.config.td_fronts:
             self._api.RegisterFront(front)
@@ -381,78 +369,3 @@ class TraderSession:
             req.OrderSysID = order_sys_id
         req.ActionFlag = ACTION_DELETE
         return int(self._api.ReqOrderAction(req, self._next_id())) if self._api else -1
-
-
-def _make_spi(session: TraderSession) -> Any:
-    from openctp_ctp import tdapi
-
-    post = session.post
-
-    def rsp(name: str, fields: tuple[str, ...]) -> Callable[..., None]:
-        def handler(self: Any, data: Any, info: Any, request_id: int, last: bool) -> None:
-            post("rsp", name, fields_of(data, fields) if data is not None else None, last, rsp_error(info))
-        return handler
-
-    class TraderSpi(tdapi.CThostFtdcTraderSpi):  # type: ignore[misc]
-        """Thin: copy the structure on CTP's thread, hand it to the session thread."""
-
-        def OnFrontConnected(self) -> None:
-            post("connected")
-
-        def OnFrontDisconnected(self, nReason: int) -> None:
-            post("disconnected", nReason)
-
-        def OnHeartBeatWarning(self, nTimeLapse: int) -> None:
-            post("heartbeat", nTimeLapse)
-
-        def OnRspAuthenticate(self, pRspAuthenticateField: Any, pRspInfo: Any, nRequestID: int,
-                              bIsLast: bool) -> None:
-            post("authenticated", rsp_error(pRspInfo))
-
-        def OnRspUserLogin(self, pRspUserLogin: Any, pRspInfo: Any, nRequestID: int, bIsLast: bool) -> None:
-            info = fields_of(pRspUserLogin, ("FrontID", "SessionID", "MaxOrderRef", "TradingDay")) \
-                if pRspUserLogin is not None else {}
-            post("logged_in", info, rsp_error(pRspInfo))
-
-        def OnRspSettlementInfoConfirm(self, pSettlementInfoConfirm: Any, pRspInfo: Any, nRequestID: int,
-                                       bIsLast: bool) -> None:
-            post("confirmed", rsp_error(pRspInfo))
-
-        OnRspQryInstrument = rsp("instruments", INSTRUMENT_FIELDS)
-        OnRspQryDepthMarketData = rsp("limits", DEPTH_LIMIT_FIELDS)
-        OnRspQryTradingAccount = rsp("account", ACCOUNT_FIELDS)
-        OnRspQryInvestorPosition = rsp("positions", POSITION_FIELDS)
-        OnRspQryOrder = rsp("orders", ORDER_FIELDS)
-        OnRspQryTrade = rsp("trades", TRADE_FIELDS)
-
-        def OnRtnOrder(self, pOrder: Any) -> None:
-            post("order", fields_of(pOrder, ORDER_FIELDS))
-
-        def OnRtnTrade(self, pTrade: Any) -> None:
-            post("trade", fields_of(pTrade, TRADE_FIELDS))
-
-        def OnRspOrderInsert(self, pInputOrder: Any, pRspInfo: Any, nRequestID: int, bIsLast: bool) -> None:
-            error = rsp_error(pRspInfo)
-            if error is not None and pInputOrder is not None:
-                post("insert_error", fields_of(pInputOrder, INPUT_ORDER_FIELDS), error)
-
-        def OnErrRtnOrderInsert(self, pInputOrder: Any, pRspInfo: Any) -> None:
-            error = rsp_error(pRspInfo)
-            if error is not None and pInputOrder is not None:
-                post("insert_error", fields_of(pInputOrder, INPUT_ORDER_FIELDS), error)
-
-        def OnRspOrderAction(self, pInputOrderAction: Any, pRspInfo: Any, nRequestID: int, bIsLast: bool) -> None:
-            error = rsp_error(pRspInfo)
-            if error is not None and pInputOrderAction is not None:
-                post("action_error", fields_of(pInputOrderAction, ACTION_FIELDS), error)
-
-        def OnErrRtnOrderAction(self, pOrderAction: Any, pRspInfo: Any) -> None:
-            error = rsp_error(pRspInfo)
-            if error is not None and pOrderAction is not None:
-                post("action_error", fields_of(pOrderAction, ACTION_FIELDS), error)
-
-        def OnRspError(self, pRspInfo: Any, nRequestID: int, bIsLast: bool) -> None:
-            error = rsp_error(pRspInfo)
-            log("td_error", "warning", error_id=error and error[0], message=error and error[1])
-
-    return TraderSpi()
