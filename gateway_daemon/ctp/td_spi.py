@@ -27,6 +27,11 @@ def make_trader_spi(post: Callable[..., None]) -> Any:
     from openctp_ctp import tdapi
 
 
+    def refused(kind: str, data: Any, fields: tuple[str, ...], info: Any) -> None:
+        error = rsp_error(info)
+        if error is not None and data is not None:
+            post(kind, fields_of(data, fields), error)
+
     def rsp(name: str, fields: tuple[str, ...]) -> Callable[..., None]:
         def handler(self: Any, data: Any, info: Any, request_id: int, last: bool) -> None:
             post("rsp", name, fields_of(data, fields) if data is not None else None, last, rsp_error(info))
@@ -70,25 +75,18 @@ def make_trader_spi(post: Callable[..., None]) -> Any:
         def OnRtnTrade(self, pTrade: Any) -> None:
             post("trade", fields_of(pTrade, TRADE_FIELDS))
 
+        # a refusal comes as the response to the request, as a return from the exchange, or both
         def OnRspOrderInsert(self, pInputOrder: Any, pRspInfo: Any, nRequestID: int, bIsLast: bool) -> None:
-            error = rsp_error(pRspInfo)
-            if error is not None and pInputOrder is not None:
-                post("insert_error", fields_of(pInputOrder, INPUT_ORDER_FIELDS), error)
+            refused("insert_error", pInputOrder, INPUT_ORDER_FIELDS, pRspInfo)
 
         def OnErrRtnOrderInsert(self, pInputOrder: Any, pRspInfo: Any) -> None:
-            error = rsp_error(pRspInfo)
-            if error is not None and pInputOrder is not None:
-                post("insert_error", fields_of(pInputOrder, INPUT_ORDER_FIELDS), error)
+            refused("insert_error", pInputOrder, INPUT_ORDER_FIELDS, pRspInfo)
 
         def OnRspOrderAction(self, pInputOrderAction: Any, pRspInfo: Any, nRequestID: int, bIsLast: bool) -> None:
-            error = rsp_error(pRspInfo)
-            if error is not None and pInputOrderAction is not None:
-                post("action_error", fields_of(pInputOrderAction, ACTION_FIELDS), error)
+            refused("action_error", pInputOrderAction, ACTION_FIELDS, pRspInfo)
 
         def OnErrRtnOrderAction(self, pOrderAction: Any, pRspInfo: Any) -> None:
-            error = rsp_error(pRspInfo)
-            if error is not None and pOrderAction is not None:
-                post("action_error", fields_of(pOrderAction, ACTION_FIELDS), error)
+            refused("action_error", pOrderAction, ACTION_FIELDS, pRspInfo)
 
         def OnRspError(self, pRspInfo: Any, nRequestID: int, bIsLast: bool) -> None:
             error = rsp_error(pRspInfo)
