@@ -9,6 +9,8 @@ limit and market orders first in the order sent, then stop orders, each for its 
 - buy limit P: fills iff P >= low, at min(P, open); sell limit P: iff P <= high, at max(P, open);
 - buy stop P: triggers iff P <= high, at max(P, open); sell stop P: iff P >= low, at min(P, open).
 
+A strategy sends at most two orders on a bar.
+
 Limit and stop prices are rounded to the price tick when sent. Costs per fill: commission
 (``rate`` x turnover + ``per_lot`` x lots; the close-today rates instead for lots closed on the
 trading day they were opened; yesterday's lots are closed first) and slippage (price units per
@@ -28,7 +30,6 @@ from shared.indicators._jit import jit
 
 MARKET, LIMIT, STOP = 0, 1, 2
 OPEN, CLOSE, CLOSE_TODAY = 0, 1, 2
-MAX_ORDERS = 4  # orders a strategy may send on one bar
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,81 +114,102 @@ def fill_price(kind: int, direction: int, price: float, open_: float, high: floa
 
 
 @jit(inline="always")
-def send(orders: np.ndarray, count: int, kind: int, direction: int, price: float, volume: float,
-         tick: float) -> int:
-    """Append an order to the bar's book (rows: kind, direction, price, volume); returns the new
-    count (a full book drops the order)."""
-    if count >= MAX_ORDERS or volume <= 0:
-        return count
-    orders[count, 0] = kind
-    orders[count, 1] = direction
-    orders[count, 2] = price if kind == MARKET else round_to_tick(price, tick)
-    orders[count, 3] = volume
-    return count + 1
+def pending(out, tick):
+    """The orders a strategy sent (count, then kind, direction, price, volume of up to two),
+    as they wait for the next bar: limit and stop prices on the tick, orders of no volume dropped."""
+    count, kind1, direction1, price1, volume1, kind2, direction2, price2, volume2 = out
+    if count >= 2 and volume2 <= 0:
+        count = 1
+    if volume1 <= 0:
+        count -= 1
+        kind1, direction1, price1, volume1 = kind2, direction2, price2, volume2
+    if count >= 1 and kind1 != MARKET:
+        price1 = round_to_tick(price1, tick)
+    if count >= 2 and kind2 != MARKET:
+        price2 = round_to_tick(price2, tick)
+    return count, kind1, direction1, price1, volume1, kind2, direction2, price2, volume2
 
 
 @jit(inline="always")
-def match_bar(i, orders, count, open_, high, low, close, costs, state, trades, ntr):
-    """Match the pending orders against bar ``i``. ``state``: pos, long today, long yesterday,
-    short today, short yesterday, and (written here) the bar's PnL from fills. Fills go to the
-    rows of ``trades`` (bar, direction, offset, price, volume, commission, slippage) from
-    ``ntr`` on; returns the new row count, or -1 when ``trades`` is full."""
-    size, rate, per_lot, td_rate, td_per_lot, slip = costs[0], costs[2], costs[3], costs[4], costs[5], costs[6]
+def match_bar(i, orders, open_, high, low, close, terms, book, trades, ntr):
+    """Match ``orders`` (as ``pending`` returns them) against bar ``i`` (its open, high, low,
+    close): limit and market orders first in the order sent, then stops, as vn.py does.
+    ``terms``: size, commission rate and per lot, close-today rate and per lot, slippage.
+    ``book``: pos, long today, long yesterday, short today, short yesterday (lots). Fills go to
+    the rows of ``trades`` (bar, direction, offset, price, volume, commission, slippage) from
+    ``ntr`` on. Returns (book, the fills' PnL to bar i's close less their costs, the new row
+    count or -1 when ``trades`` is full)."""
+    count, kind1, direction1, price1, volume1, kind2, direction2, price2, volume2 = orders
     pnl = 0.0
-    for phase in range(2):  # limit and market orders first, then stops, as vn.py does
-        for k in range(count):
-            kind = int(orders[k, 0])
-            if (phase == 0) != (kind != STOP):
-                continue
-            direction = int(orders[k, 1])
-            price = fill_price(kind, direction, orders[k, 2], open_[i], high[i], low[i])
-            if np.isnan(price):
-                continue
-            remaining = int(orders[k, 3])
-            # split into closes of yesterday's lots, closes of today's lots, then opens
-            for step in range(3):
-                offset = (step + 1) % 3  # CLOSE, CLOSE_TODAY, then OPEN
-                if remaining == 0:
-                    break
-                if direction > 0:
-                    avail = state[4] if offset == CLOSE else (state[3] if offset == CLOSE_TODAY else remaining)
-                else:
-                    avail = state[2] if offset == CLOSE else (state[1] if offset == CLOSE_TODAY else remaining)
-                lots = min(remaining, int(avail))
-                if lots == 0:
-                    continue
-                remaining -= lots
-                if direction > 0:
-                    if offset == CLOSE:
-                        state[4] -= lots
-                    elif offset == CLOSE_TODAY:
-                        state[3] -= lots
-                    else:
-                        state[1] += lots
-                else:
-                    if offset == CLOSE:
-                        state[2] -= lots
-                    elif offset == CLOSE_TODAY:
-                        state[1] -= lots
-                    else:
-                        state[3] += lots
-                turnover = lots * size * price
-                if offset == CLOSE_TODAY:
-                    commission = turnover * td_rate + lots * td_per_lot
-                else:
-                    commission = turnover * rate + lots * per_lot
-                slippage = lots * size * slip
-                pnl += direction * lots * (close[i] - price) * size - commission - slippage
-                state[0] += direction * lots
-                if ntr == trades.shape[0]:
-                    return -1
-                trades[ntr, 0] = i
-                trades[ntr, 1] = direction
-                trades[ntr, 2] = offset
-                trades[ntr, 3] = price
-                trades[ntr, 4] = lots
-                trades[ntr, 5] = commission
-                trades[ntr, 6] = slippage
-                ntr += 1
-    state[5] = pnl
-    return ntr
+    for phase in range(2):
+        if (kind1 == STOP) == (phase == 1):
+            book, got, ntr = fill(i, kind1, direction1, price1, volume1, open_, high, low, close, terms, book, trades,
+                                  ntr)
+            if ntr < 0:
+                return book, pnl, ntr
+            pnl += got
+        if count > 1 and (kind2 == STOP) == (phase == 1):
+            book, got, ntr = fill(i, kind2, direction2, price2, volume2, open_, high, low, close, terms, book, trades,
+                                  ntr)
+            if ntr < 0:
+                return book, pnl, ntr
+            pnl += got
+    return book, pnl, ntr
+
+
+@jit(inline="always")
+def fill(i, kind, direction, price, volume, open_, high, low, close, terms, book, trades, ntr):
+    """One order against bar ``i``, for ``match_bar``: its whole volume or nothing, split into
+    closes of yesterday's lots, closes of today's lots, then opens."""
+    pnl = 0.0
+    px = fill_price(kind, direction, price, open_, high, low)
+    if np.isnan(px):
+        return book, pnl, ntr
+    size, rate, per_lot, td_rate, td_per_lot, slip = terms
+    pos, long_today, long_yesterday, short_today, short_yesterday = book
+    remaining = volume
+    for step in range(3):
+        offset = (step + 1) % 3  # CLOSE, CLOSE_TODAY, then OPEN
+        if remaining == 0:
+            break
+        if direction > 0:
+            avail = short_yesterday if offset == CLOSE else (short_today if offset == CLOSE_TODAY else remaining)
+        else:
+            avail = long_yesterday if offset == CLOSE else (long_today if offset == CLOSE_TODAY else remaining)
+        lots = min(remaining, avail)
+        if lots == 0:
+            continue
+        remaining -= lots
+        if direction > 0:
+            if offset == CLOSE:
+                short_yesterday -= lots
+            elif offset == CLOSE_TODAY:
+                short_today -= lots
+            else:
+                long_today += lots
+        else:
+            if offset == CLOSE:
+                long_yesterday -= lots
+            elif offset == CLOSE_TODAY:
+                long_today -= lots
+            else:
+                short_today += lots
+        turnover = lots * size * px
+        if offset == CLOSE_TODAY:
+            commission = turnover * td_rate + lots * td_per_lot
+        else:
+            commission = turnover * rate + lots * per_lot
+        slippage = lots * size * slip
+        pnl += direction * lots * (close - px) * size - commission - slippage
+        pos += direction * lots
+        if ntr == trades.shape[0]:
+            return book, pnl, -1
+        trades[ntr, 0] = i
+        trades[ntr, 1] = direction
+        trades[ntr, 2] = offset
+        trades[ntr, 3] = px
+        trades[ntr, 4] = lots
+        trades[ntr, 5] = commission
+        trades[ntr, 6] = slippage
+        ntr += 1
+    return (pos, long_today, long_yesterday, short_today, short_yesterday), pnl, ntr

@@ -5,51 +5,59 @@ from typing import Any
 
 import numpy as np
 
-from shared.backtest.engine import MAX_ORDERS, Costs, Run, Trades, match_bar, send
-from shared.backtest.strategies import STRATEGIES, Memo, decide
+from shared.backtest.engine import Costs, Run, Trades, match_bar, pending
+from shared.backtest.strategies import (ATR_STOP, BOLLINGER, BREAKOUT, DUAL_MA, NO, NO_MEMORY, RSI, STRATEGIES, Memo,
+                                         decide, observe)
 from shared.indicators._jit import jit
 
 
 _UNUSED = np.full(1, np.nan)  # stands in for the indicator rows a strategy does not have
 
 
-@jit
-def simulate(code, p, r0, r1, r2, r3, rows, first, open_, high, low, close, trading_day, costs, lots, per_bar,
-             trades):
+@jit(inline="always")
+def simulate(code, p, indicators, rows, first, bars, trading_day, costs, lots, per_bar, trades):
     """The bar loop: match last bar's orders, mark to market, let the strategy decide.
-    ``r0``..``r3``: the strategy's indicator rows (the first ``rows`` of them are read).
+    ``indicators``: the strategy's four indicator rows (the first ``rows`` of them are read);
+    ``bars``: open, high, low, close.
     Returns (trades rows filled or -1 if ``trades`` was too small, equity at every bar's close
-    (empty unless ``per_bar``), each trading day's last bar, the equity at it, days)."""
+    (empty unless ``per_bar``), each trading day's last bar, the equity at it, days).
+    Inlined into one kernel per strategy (``KERNELS``), where ``code`` is a constant: the
+    strategy's branches are then chosen once, at compile time, not on every bar."""
+    r0, r1, r2, r3 = indicators
+    open_, high, low, close = bars
     n = close.shape[0]
     size, tick, capital = costs[0], costs[1], costs[7]
+    terms = (size, costs[2], costs[3], costs[4], costs[5], costs[6])
     equity = np.empty(n if per_bar else 0)
     day_end = np.empty(n, np.int64)  # untouched beyond the days written: costs no memory
     balance = np.empty(n)
     days = 0
-    state = np.zeros(6)  # pos, long today, long yesterday, short today, short yesterday, fill pnl
-    mem0, mem1 = 0.0, 0.0  # a strategy's memory between bars
-    orders = np.zeros((MAX_ORDERS, 4))
-    count = 0
+    book = (0, 0, 0, 0, 0)  # lots: pos, long today, long yesterday, short today, short yesterday
+    memory = NO_MEMORY
+    windows = (int(p[0]), int(p[1]))  # the first two parameters as bar counts, for ``observe``
+    # the orders waiting for the next bar, as ``pending`` returns them (scalars, not a tuple carried
+    # from bar to bar: numba keeps these in registers, a carried tuple costs 0.3 ms per 1M bars)
+    count, kind1, direction1, price1, volume1, kind2, direction2, price2, volume2 = NO
     ntr = 0
     eq = capital
     bust = False
     for i in range(n):
+        memory = observe(code, i, windows, close, memory)
         if i > 0:
             if trading_day[i] != trading_day[i - 1]:  # settlement: today's lots become yesterday's
                 day_end[days] = i - 1
                 balance[days] = eq
                 days += 1
-                state[2] += state[1]
-                state[1] = 0.0
-                state[4] += state[3]
-                state[3] = 0.0
+                pos, long_today, long_yesterday, short_today, short_yesterday = book
+                book = (pos, 0, long_yesterday + long_today, 0, short_yesterday + short_today)
             if not bust:
-                eq += state[0] * (close[i] - close[i - 1]) * size
+                eq += book[0] * (close[i] - close[i - 1]) * size
                 if count > 0:
-                    ntr = match_bar(i, orders, count, open_, high, low, close, costs, state, trades, ntr)
+                    orders = (count, kind1, direction1, price1, volume1, kind2, direction2, price2, volume2)
+                    book, pnl, ntr = match_bar(i, orders, open_[i], high[i], low[i], close[i], terms, book, trades, ntr)
                     if ntr < 0:
                         return -1, equity, day_end, balance, days
-                    eq += state[5]
+                    eq += pnl
         count = 0
         if per_bar:
             equity[i] = eq
@@ -59,21 +67,48 @@ def simulate(code, p, r0, r1, r2, r3, rows, first, open_, high, low, close, trad
             bust = True
             continue
         if i >= first:
+            x0 = r0[i] if rows > 0 else np.nan
             x1 = r1[i] if rows > 1 else np.nan
             x2 = r2[i] if rows > 2 else np.nan
             x3 = r3[i] if rows > 3 else np.nan
-            y1 = r1[i - 1] if rows > 1 else np.nan
-            out, mem0, mem1 = decide(code, p[0], p[1], p[2], r0[i], x1, x2, x3, r0[i - 1], y1,
-                                     high[i], low[i], close[i], int(state[0]), lots, mem0, mem1)
-            if out[0] >= 1:
-                count = send(orders, count, out[1], out[2], out[3], out[4], tick)
-            if out[0] >= 2:
-                count = send(orders, count, out[5], out[6], out[7], out[8], tick)
+            out, memory = decide(code, p[0], p[1], p[2], x0, x1, x2, x3, high[i], low[i], close[i], book[0],
+                                 lots, memory)
+            if out[0] > 0:
+                count, kind1, direction1, price1, volume1, kind2, direction2, price2, volume2 = pending(out, tick)
     if n > 0:
         day_end[days] = n - 1
         balance[days] = eq
         days += 1
     return ntr, equity, day_end, balance, days
+
+
+@jit
+def simulate_dual_ma(p, indicators, rows, first, bars, trading_day, costs, lots, per_bar, trades):
+    return simulate(DUAL_MA, p, indicators, rows, first, bars, trading_day, costs, lots, per_bar, trades)
+
+
+@jit
+def simulate_breakout(p, indicators, rows, first, bars, trading_day, costs, lots, per_bar, trades):
+    return simulate(BREAKOUT, p, indicators, rows, first, bars, trading_day, costs, lots, per_bar, trades)
+
+
+@jit
+def simulate_bollinger(p, indicators, rows, first, bars, trading_day, costs, lots, per_bar, trades):
+    return simulate(BOLLINGER, p, indicators, rows, first, bars, trading_day, costs, lots, per_bar, trades)
+
+
+@jit
+def simulate_rsi(p, indicators, rows, first, bars, trading_day, costs, lots, per_bar, trades):
+    return simulate(RSI, p, indicators, rows, first, bars, trading_day, costs, lots, per_bar, trades)
+
+
+@jit
+def simulate_atr_stop(p, indicators, rows, first, bars, trading_day, costs, lots, per_bar, trades):
+    return simulate(ATR_STOP, p, indicators, rows, first, bars, trading_day, costs, lots, per_bar, trades)
+
+
+KERNELS = {DUAL_MA: simulate_dual_ma, BREAKOUT: simulate_breakout, BOLLINGER: simulate_bollinger, RSI: simulate_rsi,
+           ATR_STOP: simulate_atr_stop}
 
 
 def run(strategy: str, params: dict[str, Any] | Any, open_: np.ndarray, high: np.ndarray, low: np.ndarray,
@@ -90,12 +125,12 @@ def run(strategy: str, params: dict[str, Any] | Any, open_: np.ndarray, high: np
     padded = [np.ascontiguousarray(r) for r in rows] + [_UNUSED] * (4 - len(rows))
     values = np.zeros(3)
     values[:len(p.model_dump())] = spec.vector(p)
-    args = (spec.code, values, *padded, len(rows), max(int(first), 1), *arrays,
+    args = (values, tuple(padded), len(rows), max(int(first), 1), tuple(arrays),
             np.ascontiguousarray(trading_day, dtype=np.int64), costs.vector(), int(lots), bool(equity_per_bar))
     capacity = len(close) // 8 + 64
     while True:
         buffer = np.empty((capacity, 7))
-        ntr, equity, day_end, balance, days = simulate(*args, buffer)
+        ntr, equity, day_end, balance, days = KERNELS[spec.code](*args, buffer)
         if ntr >= 0:
             break
         capacity *= 4  # rare: more fills than the first guess; run again with room

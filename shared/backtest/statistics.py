@@ -48,28 +48,29 @@ def daily(run: Run, labels: np.ndarray, size: float, capital: float) -> Daily:
         last = np.append(np.flatnonzero(labels[1:] != labels[:-1]), len(labels) - 1)
         balance = run.equity[last]
     net = np.diff(np.concatenate(([capital], balance)))
-    which = day_of(run.trades.bar, np.ascontiguousarray(last, dtype=np.int64))
-    days = len(last)
     t = run.trades
-    return Daily(
-        day=labels[last], net_pnl=net, balance=balance,
-        commission=np.bincount(which, t.commission, days), slippage=np.bincount(which, t.slippage, days),
-        turnover=np.bincount(which, t.price * t.volume * size, days),
-        trade_count=np.bincount(which, minlength=days),
-    )
+    commission, slippage, turnover, count = day_totals(t.bar, np.ascontiguousarray(last, dtype=np.int64),
+                                                       t.commission, t.slippage, t.price, t.volume, float(size))
+    return Daily(day=labels[last], net_pnl=net, balance=balance, commission=commission, slippage=slippage,
+                 turnover=turnover, trade_count=count)
 
 
 @jit
-def day_of(bars, last):
-    """The day of each trade: index of the first day end at or after its bar (both sorted; one
-    merge pass instead of a binary search per trade)."""
-    out = np.empty(bars.shape[0], np.int64)
+def day_totals(bars, last, commission, slippage, price, volume, size):
+    """Each day's commission, slippage, turnover and fill count. A fill's day is the first day
+    whose last bar is at or after its bar (both sorted: one merge pass, the sums in fill order)."""
+    days = last.shape[0]
+    totals = np.zeros((3, days))
+    count = np.zeros(days, np.int64)
     d = 0
     for k in range(bars.shape[0]):
         while last[d] < bars[k]:
             d += 1
-        out[k] = d
-    return out
+        totals[0, d] += commission[k]
+        totals[1, d] += slippage[k]
+        totals[2, d] += price[k] * volume[k] * size
+        count[d] += 1
+    return totals[0], totals[1], totals[2], count
 
 
 def _as_date(label: int) -> date:

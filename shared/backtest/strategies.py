@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.backtest.engine import LIMIT, MARKET, STOP, send
+from shared.backtest.engine import LIMIT, MARKET, STOP
 from shared.backtest.indicators import atr, highest, lowest, stddev
 from shared.indicators._jit import jit
-from shared.indicators.moving_averages import sma
+from shared.indicators.moving_averages import sma, sma_step
 from shared.indicators.rsi import rsi
 
 
@@ -75,10 +75,11 @@ class AtrStopParams(_Params):
 
 # ---- per-bar decisions (numba) -------------------------------------------------------------
 # A decision sees scalars only (arrays passed per bar cost numba a reference count each) and
-# returns (orders, kind1, direction1, price1, volume1, kind2, direction2, price2, volume2, m0, m1):
-# up to two orders, and the strategy's two memory slots for the next bar.
+# returns (orders, kind1, direction1, price1, volume1, kind2, direction2, price2, volume2):
+# up to two orders. A strategy's memory between bars is ``m``, six floats it alone reads.
 DUAL_MA, BREAKOUT, BOLLINGER, RSI, ATR_STOP = 0, 1, 2, 3, 4
 NO = (0, MARKET, 0, 0.0, 0, MARKET, 0, 0.0, 0)
+NO_MEMORY = (0.0, 0.0, np.nan, np.nan, np.nan, np.nan)
 
 
 @jit(inline="always")
@@ -156,18 +157,31 @@ def atr_stop_step(ma, atr_value, multiplier, high, low, close, pos, lots, best, 
 
 
 @jit(inline="always")
-def decide(code, p0, p1, p2, x0, x1, x2, x3, y0, y1, high, low, close, pos, lots, m0, m1):
-    """Orders for the next bar and the memory slots. ``p``: parameters in declared order;
-    ``x``: indicator rows at this bar; ``y``: rows 0 and 1 at the previous bar."""
+def observe(code, i, windows, close, m):
+    """Bar ``i`` of the indicators a strategy streams in the bar loop instead of reading them from
+    rows computed before it (dual MA's two SMAs, in m[0:6]: sums, values, previous values). No
+    pass over the bars of their own and nothing written to memory: the loop is memory-bound."""
     if code == DUAL_MA:
-        return dual_ma_step(x0, x1, y0, y1, close, pos, lots), m0, m1
+        fast, fast_sum = sma_step(close, i, 0, windows[0], m[0])
+        slow, slow_sum = sma_step(close, i, 0, windows[1], m[1])
+        return fast_sum, slow_sum, fast, slow, m[2], m[3]
+    return m
+
+
+@jit(inline="always")
+def decide(code, p0, p1, p2, x0, x1, x2, x3, high, low, close, pos, lots, m):
+    """Orders for the next bar and the memory. ``p``: parameters in declared order; ``x``:
+    indicator rows at this bar."""
+    if code == DUAL_MA:
+        return dual_ma_step(m[2], m[3], m[4], m[5], close, pos, lots), m
     if code == BREAKOUT:
-        return breakout_step(x0, x1, x2, x3, pos, lots), m0, m1
+        return breakout_step(x0, x1, x2, x3, pos, lots), m
     if code == BOLLINGER:
-        return bollinger_step(x0, x1, x2, pos, lots), m0, m1
+        return bollinger_step(x0, x1, x2, pos, lots), m
     if code == RSI:
-        return rsi_step(x0, p1, p2, pos, lots), m0, m1
-    return atr_stop_step(x0, x1, p2, high, low, close, pos, lots, m0, m1)
+        return rsi_step(x0, p1, p2, pos, lots), m
+    orders, best, side = atr_stop_step(x0, x1, p2, high, low, close, pos, lots, m[0], m[1])
+    return orders, (best, side, m[2], m[3], m[4], m[5])
 
 
 # ---- indicators and first decision bar per strategy ----------------------------------------
@@ -188,8 +202,9 @@ def _row(memo: Memo | None, fn: Any, *args: Any) -> np.ndarray:
 
 
 def _dual_ma(p: Any, high: np.ndarray, low: np.ndarray, close: np.ndarray, memo: Memo | None) -> tuple[Rows, int]:
-    # a cross compares with the previous bar, so the first decision needs both SMAs one bar back
-    return (_row(memo, sma, close, p.fast), _row(memo, sma, close, p.slow)), p.slow
+    # its SMAs are streamed in the loop (``observe``); a cross compares with the previous bar, so
+    # the first decision needs both one bar back
+    return (), p.slow
 
 
 def _breakout(p: Any, high: np.ndarray, low: np.ndarray, close: np.ndarray, memo: Memo | None) -> tuple[Rows, int]:

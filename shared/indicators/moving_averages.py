@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from shared.indicators._fma import fma
-from shared.indicators._jit import kernel
+from shared.indicators._jit import jit, kernel
 
 
 @kernel
@@ -44,6 +44,18 @@ def fill_nan(out: np.ndarray, stop: int) -> None:
         out[i] = np.nan
 
 
+@jit(inline="always")
+def sma_step(values: np.ndarray, i: int, begin: int, period: int, total: float) -> tuple[float, float]:
+    """Bar ``i`` of an SMA whose first value is ``values[begin]``, streamed: ``total`` carries the
+    running sum from bar to bar (start it at 0 at ``begin``). Returns (the SMA at ``i``, NaN in the
+    warm-up; the sum for bar i+1). Kernels that need an SMA inside their own bar loop call this,
+    so their values are ``sma``'s bit for bit."""
+    total += values[i]
+    if i < begin + period - 1:
+        return np.nan, total
+    return total / period, total - values[i - period + 1]
+
+
 @kernel
 def sma_into(values: np.ndarray, period: int, out: np.ndarray) -> None:
     """Simple moving average over ``period`` values, written into ``out``."""
@@ -52,17 +64,10 @@ def sma_into(values: np.ndarray, period: int, out: np.ndarray) -> None:
     if period < 1 or n - begin < period:
         fill_nan(out, n)
         return
-    fill_nan(out, begin + period - 1)
     total = 0.0
-    for i in range(begin, begin + period - 1):
-        total += values[i]
-    trailing = begin
-    for i in range(begin + period - 1, n):
-        total += values[i]
-        window = total
-        total -= values[trailing]
-        trailing += 1
-        out[i] = window / period
+    for i in range(begin, n):
+        out[i], total = sma_step(values, i, begin, period, total)
+    fill_nan(out, begin)
 
 
 @kernel

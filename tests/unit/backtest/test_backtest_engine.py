@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shared.backtest.engine import CLOSE, CLOSE_TODAY, LIMIT, MARKET, OPEN, STOP, Costs, match_bar
+from shared.backtest.engine import CLOSE, CLOSE_TODAY, LIMIT, MARKET, OPEN, STOP, Costs, match_bar, pending
 from shared.backtest.runner import run
 
 # bar N (the orders are sent on its close, 3505) and bar N+1
@@ -14,13 +14,17 @@ LOW = np.array([3495.0, 3480.0])
 CLOSE_ = np.array([3505.0, 3510.0])
 
 
-def fill(kind: int, direction: int, price: float, costs: Costs = Costs(), state: np.ndarray | None = None):
-    """Match one order sent on bar N against bar N+1: (rows of trades, state)."""
-    orders = np.array([[kind, direction, price, 1.0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]])
-    state = np.zeros(6) if state is None else state
+FLAT = (0, 0, 0, 0, 0)  # pos, long today, long yesterday, short today, short yesterday
+
+
+def match(kind: int, direction: int, price: float, volume: int = 1, costs: Costs = Costs(),
+          book: tuple[int, ...] = FLAT) -> tuple[np.ndarray, tuple[int, ...], float]:
+    """Match one order sent on bar N against bar N+1: (rows of trades, book after, fill PnL)."""
+    orders = pending((1, kind, direction, price, volume, MARKET, 0, 0.0, 0), costs.price_tick)
+    terms = tuple(costs.vector()[[0, 2, 3, 4, 5, 6]])
     trades = np.zeros((8, 7))
-    n = match_bar(1, orders, 1, OPEN_, HIGH, LOW, CLOSE_, costs.vector(), state, trades, 0)
-    return trades[:n], state
+    book, pnl, n = match_bar(1, orders, OPEN_[1], HIGH[1], LOW[1], CLOSE_[1], terms, book, trades, 0)
+    return trades[:n], book, pnl
 
 
 @pytest.mark.parametrize(("kind", "direction", "price", "expected"), [
@@ -34,46 +38,40 @@ def fill(kind: int, direction: int, price: float, costs: Costs = Costs(), state:
     (MARKET, 1, 0.0, 3500.0),     # a market order takes the open
 ])
 def test_case_1_fills_on_the_next_bar(kind: int, direction: int, price: float, expected: float | None) -> None:
-    trades, state = fill(kind, direction, price)
+    trades, book, _ = match(kind, direction, price)
     if expected is None:
-        assert len(trades) == 0 and state[0] == 0
+        assert len(trades) == 0 and book[0] == 0
     else:
         assert len(trades) == 1
         assert trades[0, 0] == 1  # on bar N+1, never on bar N
         assert trades[0, 3] == expected
-        assert state[0] == direction
+        assert book[0] == direction
 
 
 def test_costs_rate_per_lot_and_slippage() -> None:
     # buy 1 at 3500, size 5: turnover 17,500; 0.0001 -> 1.75 + 2 per lot; slippage 1 x 5 = 5
     costs = Costs(size=5, commission_rate=0.0001, commission_per_lot=2.0, slippage=1.0)
-    trades, state = fill(MARKET, 1, 0.0, costs)
+    trades, _, pnl = match(MARKET, 1, 0.0, costs=costs)
     assert trades[0, 5] == pytest.approx(3.75)
     assert trades[0, 6] == pytest.approx(5.0)
     # fill pnl: (close 3510 - 3500) x 5 - 3.75 - 5
-    assert state[5] == pytest.approx(50 - 8.75)
+    assert pnl == pytest.approx(50 - 8.75)
 
 
 def test_close_today_rate_applies_to_lots_opened_today_only() -> None:
     costs = Costs(size=5, commission_rate=0.0001, close_today_rate=0.0003)
     # long 1 from yesterday and 1 from today; sell 2 at the open 3500
-    state = np.array([2.0, 1.0, 1.0, 0.0, 0.0, 0.0])
-    orders = np.array([[MARKET, -1, 0.0, 2.0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]])
-    trades = np.zeros((8, 7))
-    n = match_bar(1, orders, 1, OPEN_, HIGH, LOW, CLOSE_, costs.vector(), state, trades, 0)
-    assert n == 2
-    assert [int(t) for t in trades[:2, 2]] == [CLOSE, CLOSE_TODAY]  # yesterday's lot first
-    np.testing.assert_allclose(trades[:2, 5], [17_500 * 0.0001, 17_500 * 0.0003])
-    assert state[0] == 0
+    trades, book, _ = match(MARKET, -1, 0.0, volume=2, costs=costs, book=(2, 1, 1, 0, 0))
+    assert len(trades) == 2
+    assert [int(t) for t in trades[:, 2]] == [CLOSE, CLOSE_TODAY]  # yesterday's lot first
+    np.testing.assert_allclose(trades[:, 5], [17_500 * 0.0001, 17_500 * 0.0003])
+    assert book == FLAT
 
 
 def test_an_order_through_zero_closes_then_opens() -> None:
-    state = np.array([-1.0, 0.0, 0.0, 0.0, 1.0, 0.0])  # short 1 from yesterday
-    orders = np.array([[MARKET, 1, 0.0, 2.0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]])
-    trades = np.zeros((8, 7))
-    n = match_bar(1, orders, 1, OPEN_, HIGH, LOW, CLOSE_, Costs().vector(), state, trades, 0)
-    assert [int(t) for t in trades[:n, 2]] == [CLOSE, OPEN]
-    assert state[0] == 1 and state[1] == 1  # the new lot is today's
+    trades, book, _ = match(MARKET, 1, 0.0, volume=2, book=(-1, 0, 0, 0, 1))  # short 1 from yesterday
+    assert [int(t) for t in trades[:, 2]] == [CLOSE, OPEN]
+    assert book == (1, 1, 0, 0, 0)  # the new lot is today's
 
 
 def test_stop_prices_are_rounded_to_the_tick() -> None:
