@@ -52,7 +52,8 @@ def bars(n: int) -> dict[str, np.ndarray]:
     frame = pd.read_csv(DATA, usecols=["open", "high", "low", "close"])
     out = {k: np.resize(frame[k].to_numpy(np.float64), n) for k in ("open", "high", "low", "close")}
     days = np.datetime64("2000-01-03") + (np.arange(n) // 225).astype("timedelta64[D]")
-    out["trading_day"] = (pd.DatetimeIndex(days).strftime("%Y%m%d").astype(int)).to_numpy(np.int64)
+    # YYYYMMDD as int32, as bars are staged for the workers (shared.backtest.bars)
+    out["trading_day"] = (pd.DatetimeIndex(days).strftime("%Y%m%d").astype(int)).to_numpy(np.int32)
     out["ts"] = pd.Timestamp("2000-01-03 09:00", tz="Asia/Shanghai") + pd.to_timedelta(np.arange(n), unit="min")
     return out
 

@@ -126,7 +126,7 @@ def run(strategy: str, params: dict[str, Any] | Any, open_: np.ndarray, high: np
     values = np.zeros(3)
     values[:len(p.model_dump())] = spec.vector(p)
     args = (values, tuple(padded), len(rows), max(int(first), 1), tuple(arrays),
-            np.ascontiguousarray(trading_day, dtype=np.int64), costs.vector(), int(lots), bool(equity_per_bar))
+            np.ascontiguousarray(trading_day, dtype=np.int32), costs.vector(), int(lots), bool(equity_per_bar))
     capacity = len(close) // 8 + 64
     while True:
         buffer = np.empty((capacity, 7))

@@ -78,41 +78,43 @@ def _as_date(label: int) -> date:
 
 
 @jit
-def closed_trade_pnl(direction, offset, price, volume, cost, size):
-    """Net PnL of each closing fill: against the average entry price of the lots it closes,
-    less its own costs and the entry costs of those lots."""
-    n = direction.shape[0]
-    out = np.empty(n)
-    m = 0
+def closing_fills(direction, offset, price, volume, commission, slippage, size):
+    """The closing fills' net PnL, each against the average entry price of the lots it closes,
+    less its own costs and the entry costs of those lots: (closing fills, winners, the sum of the
+    winners' PnL, the sum of the losers' losses)."""
+    closes, winners, gains, losses = 0, 0, 0.0, 0.0
     pos = 0
     avg_price = 0.0
     avg_cost = 0.0  # entry cost per open lot
-    for k in range(n):
+    for k in range(direction.shape[0]):
         lots = volume[k]
+        cost = commission[k] + slippage[k]
         if offset[k] == 0:
             total = abs(pos)
             avg_price = (avg_price * total + price[k] * lots) / (total + lots)
-            avg_cost = (avg_cost * total + cost[k]) / (total + lots)
-            pos += direction[k] * lots
+            avg_cost = (avg_cost * total + cost) / (total + lots)
         else:
             # a closing buy closes shorts: gain (entry - exit); a closing sell: (exit - entry)
-            gross = -direction[k] * (price[k] - avg_price) * lots * size
-            out[m] = gross - cost[k] - avg_cost * lots
-            m += 1
-            pos += direction[k] * lots
-            if pos == 0:
-                avg_price, avg_cost = 0.0, 0.0
-    return out[:m]
+            pnl = -direction[k] * (price[k] - avg_price) * lots * size - cost - avg_cost * lots
+            closes += 1
+            if pnl > 0:
+                winners += 1
+                gains += pnl
+            elif pnl < 0:
+                losses -= pnl
+        pos += direction[k] * lots
+        if pos == 0:
+            avg_price, avg_cost = 0.0, 0.0
+    return closes, winners, gains, losses
 
 
 def trade_stats(trades: Trades, size: float) -> tuple[float, float | None, int]:
     """(win rate, profit factor or None without a losing trade, closing fills)."""
-    pnl = closed_trade_pnl(trades.direction.astype(np.int64), trades.offset.astype(np.int64), trades.price,
-                           trades.volume, trades.commission + trades.slippage, float(size))
-    if len(pnl) == 0:
+    closes, winners, gains, losses = closing_fills(trades.direction, trades.offset, trades.price, trades.volume,
+                                                   trades.commission, trades.slippage, float(size))
+    if closes == 0:
         return 0.0, None, 0
-    wins, losses = pnl[pnl > 0].sum(), -pnl[pnl < 0].sum()
-    return float((pnl > 0).mean()), (float(wins / losses) if losses > 0 else None), len(pnl)
+    return winners / closes, (gains / losses if losses > 0 else None), closes
 
 
 def statistics(days: Daily, capital: float, trades: Trades | None = None, size: float = 1.0) -> dict[str, Any]:

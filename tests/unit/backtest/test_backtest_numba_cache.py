@@ -16,9 +16,9 @@ import json
 import functions  # seeds NUMBA_CACHE_DIR from QC_NUMBA_CACHE_SEED, as on Lambda
 from functions.backtest.warm import warm
 from shared.backtest.runner import KERNELS
-from shared.backtest.statistics import closed_trade_pnl
+from shared.backtest.statistics import closing_fills
 trades = warm()
-kernels = [*KERNELS.values(), closed_trade_pnl]
+kernels = [*KERNELS.values(), closing_fills]
 print(json.dumps({"trades": trades, "hits": [sum(f.stats.cache_hits.values()) for f in kernels],
                   "misses": [sum(f.stats.cache_misses.values()) for f in kernels]}))
 """
