@@ -56,44 +56,18 @@ def _drop_database(url: str) -> None:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
 
 
-def _layout(struct_type: type, names: tuple[str, ...]) -> dict[str, tuple[int, str, int]]:
-    """``name -> (offset, numpy kind, size)`` in a SWIG CTP structure: write a marker into a fresh (zeroed)
-    structure and find its bytes (char arrays: the longest text SWIG accepts, plus the NUL)."""
-    import struct as pystruct
-
-    layout = {}
-    for n, name in enumerate(names):
-        probe = struct_type()
-        default = getattr(probe, name)
-        if isinstance(default, float):
-            setattr(probe, name, 1234567.8125 + n)
-            needle, kind, size = pystruct.pack("<d", 1234567.8125 + n), "<f8", 8
-        elif isinstance(default, int):
-            setattr(probe, name, 0x5A5B0000 + n)
-            needle, kind, size = pystruct.pack("<i", 0x5A5B0000 + n), "<i4", 4
-        else:
-            size = 1
-            while True:
-                try:
-                    setattr(probe, name, "Q" * size)
-                except (TypeError, ValueError):
-                    break
-                size += 1
-            needle, kind = b"Q" * (size - 1), "S"
-        at = ctypes.string_at(int(probe.this), 1024).find(needle)
-        assert at >= 0, name
-        layout[name] = (at, kind, size)
-    return layout
-
-
 def _prefilled_quotes(n_ticks: int, symbols: list[str]) -> tuple[np.ndarray, int]:
     """The raw bytes of ``n_ticks`` DepthMarketData structures (100 contracts, 2 quotes a second each, a
     +10/-10/0 price walk from 54000), one row each, and the row size."""
     from openctp_ctp import mdapi
 
+    from gateway_daemon.ctp.depth import probe_layout
+
     names = ("TradingDay", "ActionDay", "InstrumentID", "UpdateTime", "UpdateMillisec", "LastPrice", "Volume",
              "Turnover", "OpenInterest", "BidPrice1", "AskPrice1", "BidVolume1", "AskVolume1")
-    layout = _layout(mdapi.CThostFtdcDepthMarketDataField, names)
+    kinds = {"d": "<f8", "i": "<i4", "s": "S"}
+    layout = {name: (offset, kinds[code], size)
+              for name, (offset, code, size) in probe_layout(mdapi.CThostFtdcDepthMarketDataField, names).items()}
     size = max(offset + size for offset, _, size in layout.values())
     rows = np.zeros((n_ticks, size), dtype=np.uint8)
 

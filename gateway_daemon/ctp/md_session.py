@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from gateway_daemon.ctp.config import CtpConfig
-from gateway_daemon.ctp.structs import DEPTH_FIELDS, fields_of, rsp_error
+from gateway_daemon.ctp.depth import depth_reader
+from gateway_daemon.ctp.structs import rsp_error
 from gateway_daemon.feed import END_OF_SOURCE, TickFeed
 from gateway_daemon.logs import log
 
@@ -156,7 +157,10 @@ class MdSession:
 
 
 def _make_spi(session: MdSession) -> Any:
+    from openctp_ctp import mdapi
+
     base = _base()
+    read_depth = depth_reader(mdapi.CThostFtdcDepthMarketDataField)
 
     class MdSpi(base):  # type: ignore[misc, valid-type]
         """Thin: copy the structure, hand it to the session."""
@@ -184,6 +188,6 @@ def _make_spi(session: MdSession) -> Any:
 
         def OnRtnDepthMarketData(self, pDepthMarketData: Any) -> None:
             if pDepthMarketData is not None:
-                session.on_quote(fields_of(pDepthMarketData, DEPTH_FIELDS))
+                session.on_quote(read_depth(pDepthMarketData))
 
     return MdSpi()

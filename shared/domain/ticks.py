@@ -74,7 +74,7 @@ class _SymbolState:
     trading_day: date
     cum_volume: int
     cum_turnover: float | None
-    same_ts: set[Quote] = field(default_factory=set)  # quotes already seen at ts_ms
+    same_ts: list[Quote] = field(default_factory=list)  # quotes already seen at ts_ms (compared, never hashed)
 
 
 class TickCleaner:
@@ -136,9 +136,9 @@ class TickCleaner:
 
         if state is not None and quote.ts_ms == state.ts_ms:
             state.seq += 1
-            state.same_ts.add(quote)
+            state.same_ts.append(quote)
         else:
-            state = _SymbolState(quote.ts_ms, 0, quote.trading_day, 0, None, {quote})
+            state = _SymbolState(quote.ts_ms, 0, quote.trading_day, 0, None, [quote])
             self._state[quote.symbol] = state
         state.trading_day = quote.trading_day
         state.cum_volume = quote.cum_volume

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import timezone
 
 from gateway_daemon.replay import load_rows
 from gateway_daemon.tick_json import tick_json
@@ -31,3 +32,12 @@ def test_absent_values_odd_numbers_and_symbols() -> None:
                     replace(tick, symbol='x"\\y'), replace(tick, symbol="铜1801")):
         assert tick_json(variant) == _reference(variant)
     assert tick_json(tick).startswith('{"symbol":"cu1801","ts":"2017-11-1')
+
+
+def test_a_kept_time_text_is_not_given_to_the_same_instant_in_another_zone() -> None:
+    tick = next(t for t in (TickCleaner().clean(r) for r in load_rows(DATA, ["cu1801"])) if t is not None)
+    utc = replace(tick, ts=tick.ts.astimezone(timezone.utc))
+    assert utc.ts == tick.ts  # equal instants: one dict key, were the zone not checked
+    for variant in (tick, utc, tick):
+        assert tick_json(variant) == _reference(variant)
+    assert '"ts":"2017-11-1' in tick_json(utc) and "+00:00" in tick_json(utc)
