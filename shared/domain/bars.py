@@ -32,8 +32,8 @@ from shared.domain.calendar import previous_trading_day
 from shared.domain.drops import Drops
 from shared.domain.instruments import product_of
 from shared.domain.sessions import (
-    CLOSE_GRACE_MS, OUTSIDE, SH, bar_close_minute, bucket_last_minute, bucket_starts, minute_targets, schedule,
-    session_minute_of,
+    CLOSE_GRACE_MS, OUTSIDE, SH, MinuteLookup, bar_close_minute, bucket_last_minute, bucket_starts, minute_targets,
+    schedule, session_minute_of,
 )
 from shared.domain.ticks import Tick
 from shared.errors import InvalidInput
@@ -125,15 +125,8 @@ class MinuteBarBuilder:
     def __init__(self) -> None:
         self._open: dict[str, _Draft] = {}
         self._done: dict[str, tuple[date, int]] = {}  # last finished (trading_day, minute) per symbol
-        self._tables: dict[str, tuple[date, Any, list[int], list[bool]]] = {}
+        self._minutes = MinuteLookup()
         self.dropped = Drops("minute bars")
-
-    def _table(self, symbol: str, day: date) -> tuple[date, Any, list[int], list[bool]]:
-        sched = schedule(product_of(symbol), day)
-        targets, grace_only = minute_targets(sched)
-        entry = (day, sched, targets.tolist(), grace_only.tolist())
-        self._tables[symbol] = entry
-        return entry
 
     def on_tick(self, tick: Tick) -> list[Bar]:
         """Add a cleaned tick; returns the bars it finished (none or one)."""
@@ -141,13 +134,7 @@ class MinuteBarBuilder:
         if price is None:
             return []
         symbol, day, ts = tick.symbol, tick.trading_day, tick.ts
-        table = self._tables.get(symbol)
-        if table is None or table[0] != day:
-            table = self._table(symbol, day)
-        minute = (ts.hour * 60 + ts.minute - _EVENING_START) % 1440
-        target = table[2][minute]
-        if table[3][minute] and ts.second * 1000 + ts.microsecond // 1000 >= CLOSE_GRACE_MS:
-            target = OUTSIDE
+        target = self._minutes.bar(symbol, day, ts)
         if target == OUTSIDE:
             self.dropped.drop("outside_session", symbol, ts.isoformat(timespec="milliseconds"))
             return []
@@ -169,8 +156,9 @@ class MinuteBarBuilder:
         if (draft is not None and key < (draft.trading_day, draft.minute)) or (done is not None and key <= done):
             self.dropped.drop("late", symbol, ts.isoformat(timespec="milliseconds"))
             return []
+        minute = session_minute_of(ts.hour, ts.minute)
         start = ts.replace(second=0, microsecond=0) + timedelta(minutes=target - minute)
-        close_minute, extra_ms = bar_close_minute(table[1], target)
+        close_minute, extra_ms = bar_close_minute(self._minutes.schedule(symbol, day), target)
         close_at = start + timedelta(minutes=close_minute - target, milliseconds=extra_ms)
         self._open[symbol] = _Draft(symbol, day, target, start, close_at, price, price, price, price,
                                     tick.volume, tick.turnover, tick.open_interest)

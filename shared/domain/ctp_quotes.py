@@ -40,9 +40,10 @@ _SH_OFFSET_S = 8 * 3600  # Asia/Shanghai has had no DST since 1991
 _LEVELS = range(1, 6)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Quote:
-    """One DepthMarketData record, parsed but not yet cleaned (Volume and Turnover still cumulative)."""
+    """One DepthMarketData record, parsed but not yet cleaned (Volume and Turnover still cumulative).
+    A value, not frozen for speed, as ``Tick``."""
 
     symbol: str
     exchange: Exchange | None

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from shared.domain.calendar import is_trading_day, next_trading_day, night_session_allowed
-from shared.domain.instruments import Exchange
+from shared.domain.instruments import Exchange, product_of
 
 SH = ZoneInfo("Asia/Shanghai")
 MINUTES_PER_DAY = 1440
@@ -207,6 +207,35 @@ def bar_minute(sched: Schedule, minute: int, ms_into_minute: int) -> int:
     if grace_only[minute] and ms_into_minute >= CLOSE_GRACE_MS:
         return OUTSIDE
     return int(targets[minute])
+
+
+class MinuteLookup:
+    """``bar_minute`` for a stream of ticks: each symbol's table for its current trading day is kept
+    (as lists), so a tick costs two list lookups, not a Schedule hashed into two caches."""
+
+    def __init__(self) -> None:
+        self._tables: dict[str, tuple[date, Exchange | None, Schedule, list[int], list[bool]]] = {}
+
+    def schedule(self, symbol: str, day: date, exchange: Exchange | None = None) -> Schedule:
+        return self._table(symbol, day, exchange)[2]
+
+    def bar(self, symbol: str, day: date, ts: datetime, exchange: Exchange | None = None) -> int:
+        """The session minute of the bar a tick of ``symbol`` at ``ts`` (Asia/Shanghai) on ``day`` joins,
+        or ``OUTSIDE``."""
+        table = self._table(symbol, day, exchange)
+        minute = (ts.hour * 60 + ts.minute - _EVENING_START) % MINUTES_PER_DAY
+        if table[4][minute] and ts.second * 1000 + ts.microsecond // 1000 >= CLOSE_GRACE_MS:
+            return OUTSIDE
+        return table[3][minute]
+
+    def _table(self, symbol: str, day: date,
+               exchange: Exchange | None) -> tuple[date, Exchange | None, Schedule, list[int], list[bool]]:
+        table = self._tables.get(symbol)
+        if table is None or table[0] != day or table[1] != exchange:
+            sched = schedule(product_of(symbol), day, exchange)
+            targets, grace_only = minute_targets(sched)
+            table = self._tables[symbol] = (day, exchange, sched, targets.tolist(), grace_only.tolist())
+        return table
 
 
 @functools.cache

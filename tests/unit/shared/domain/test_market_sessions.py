@@ -12,7 +12,7 @@ from shared.domain.calendar import (
     is_trading_day, next_trading_day, night_session_allowed, previous_trading_day, trading_days,
 )
 from shared.domain.sessions import (
-    OUTSIDE, bar_minute, bucket_last_minute, bucket_starts, is_trading_time, schedule, session_minute,
+    OUTSIDE, MinuteLookup, bar_minute, bucket_last_minute, bucket_starts, is_trading_time, schedule, session_minute,
     session_start_of, trading_day, trading_periods,
 )
 
@@ -29,7 +29,7 @@ def joins(product: str, clock: str, day: date = NOV_2017, ms: int = 0) -> str | 
     return None if target == OUTSIDE else hhmm(target)
 
 
-@pytest.mark.parametrize(("product", "clock", "ms", "expected"), [
+JOINS = [
     ("cu", "20:59", 500, "21:00"),    # night call auction -> the first bar
     ("cu", "20:55", 0, "21:00"),
     ("cu", "20:54", 0, None),         # before the auction
@@ -49,9 +49,35 @@ def joins(product: str, clock: str, day: date = NOV_2017, ms: int = 0) -> str | 
     ("T", "15:14", 0, "15:14"),       # bonds trade until 15:15
     ("cu", "13:30", 0, "13:30"),      # the afternoon open is no auction
     ("cu", "13:29", 0, None),
-])
+]
+
+
+@pytest.mark.parametrize(("product", "clock", "ms", "expected"), JOINS)
 def test_which_bar_a_tick_joins(product: str, clock: str, ms: int, expected: str | None) -> None:
     assert joins(product, clock, ms=ms) == expected
+
+
+def _at(day: date, clock: str, ms: int = 0) -> datetime:
+    hour, minute = map(int, clock.split(":"))
+    return datetime(day.year, day.month, day.day, hour, minute, ms // 1000, ms % 1000 * 1000, tzinfo=SH)
+
+
+def test_the_streaming_lookup_joins_the_same_bars() -> None:
+    lookup = MinuteLookup()  # one lookup for every contract, as the cleaner and the bar builder keep one
+    for product, clock, ms, expected in JOINS:
+        target = lookup.bar(f"{product}1801", NOV_2017, _at(NOV_2017, clock, ms))
+        assert (None if target == OUTSIDE else hhmm(target)) == expected, (product, clock, ms)
+
+
+def test_the_streaming_lookup_follows_the_trading_day() -> None:
+    # the same contract on a day with a night session, then on one without (after New Year), then back
+    lookup = MinuteLookup()
+    night, no_night = date(2021, 1, 5), date(2021, 1, 4)
+    assert hhmm(lookup.bar("cu2102", night, _at(night, "20:59"))) == "21:00"
+    assert lookup.bar("cu2102", no_night, _at(no_night, "21:30")) == OUTSIDE
+    assert hhmm(lookup.bar("cu2102", no_night, _at(no_night, "08:59"))) == "09:00"
+    assert lookup.bar("cu2102", night, _at(night, "08:59")) == OUTSIDE
+    assert lookup.schedule("cu2102", no_night) == schedule("cu", no_night)
 
 
 def test_day_without_night_session_opens_with_the_day_auction() -> None:
