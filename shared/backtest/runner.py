@@ -41,17 +41,19 @@ def simulate(code, p, indicators, rows, first, bars, trading_day, costs, lots, p
     ntr = 0
     eq = capital
     bust = False
+    previous_day, previous_close = trading_day[0] if n > 0 else 0, 0.0
     for i in range(n):
         memory = observe(code, i, windows, close, memory)
+        day = trading_day[i]
         if i > 0:
-            if trading_day[i] != trading_day[i - 1]:  # settlement: today's lots become yesterday's
+            if day != previous_day:  # settlement: today's lots become yesterday's
                 day_end[days] = i - 1
                 balance[days] = eq
                 days += 1
                 pos, long_today, long_yesterday, short_today, short_yesterday = book
                 book = (pos, 0, long_yesterday + long_today, 0, short_yesterday + short_today)
             if not bust:
-                eq += book[0] * (close[i] - close[i - 1]) * size
+                eq += book[0] * (close[i] - previous_close) * size
                 if count > 0:
                     orders = (count, kind1, direction1, price1, volume1, kind2, direction2, price2, volume2)
                     book, pnl, ntr = match_bar(i, orders, open_[i], high[i], low[i], close[i], terms, book, trades, ntr)
@@ -59,6 +61,7 @@ def simulate(code, p, indicators, rows, first, bars, trading_day, costs, lots, p
                         return -1, equity, day_end, balance, days
                     eq += pnl
         count = 0
+        previous_day, previous_close = day, close[i]
         if per_bar:
             equity[i] = eq
         if bust:
