@@ -157,3 +157,20 @@ def test_redis_script_is_loaded_again_after_a_flush(redis_url) -> None:
         return got
 
     assert asyncio.run(scenario()) == [t for _, t in texts]
+
+
+def test_the_sink_creates_each_instrument_before_its_ticks(db, tmp_path) -> None:
+    # ticks carry no foreign key to instruments (migration 0005): the sink is what keeps them paired
+    ticks, bars = _cu_ticks(300)
+
+    async def run() -> None:
+        sink = PgSink(db.info.dsn, journal=Journal(tmp_path / "j"))
+        sink.add(ticks, bars, {"cu1801": "SHFE"})
+        await sink.flush()
+        sink.close()
+
+    asyncio.run(run())
+    assert db.execute("SELECT count(*) FROM ticks").fetchone()[0] == len(ticks)
+    assert db.execute("SELECT symbol, exchange FROM instruments").fetchall() == [("cu1801", "SHFE")]
+    assert db.execute("SELECT count(*) FROM ticks t WHERE NOT EXISTS "
+                      "(SELECT 1 FROM instruments i WHERE i.symbol = t.symbol)").fetchone()[0] == 0
