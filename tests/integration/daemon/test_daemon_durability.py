@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 import redis
 import redis.asyncio
 
@@ -159,18 +160,22 @@ def test_redis_script_is_loaded_again_after_a_flush(redis_url) -> None:
     assert asyncio.run(scenario()) == [t for _, t in texts]
 
 
-def test_the_sink_creates_each_instrument_before_its_ticks(db, tmp_path) -> None:
+@pytest.mark.parametrize("exchanges", [{"cu1801": "SHFE"}, {}])  # {}: the feed left ExchangeID empty
+def test_the_sink_creates_each_instrument_before_its_ticks(db, tmp_path, exchanges) -> None:
     # ticks carry no foreign key to instruments (migration 0005): the sink is what keeps them paired
     ticks, bars = _cu_ticks(300)
 
-    async def run() -> None:
+    async def run() -> PgSink:
         sink = PgSink(db.info.dsn, journal=Journal(tmp_path / "j"))
-        sink.add(ticks, bars, {"cu1801": "SHFE"})
+        sink.add(ticks, bars, exchanges)
         await sink.flush()
         sink.close()
+        return sink
 
-    asyncio.run(run())
+    sink = asyncio.run(run())
+    assert not sink.degraded
     assert db.execute("SELECT count(*) FROM ticks").fetchone()[0] == len(ticks)
+    assert db.execute("SELECT count(*) FROM bars_1m").fetchone()[0] == len(bars) > 0
     assert db.execute("SELECT symbol, exchange FROM instruments").fetchall() == [("cu1801", "SHFE")]
     assert db.execute("SELECT count(*) FROM ticks t WHERE NOT EXISTS "
                       "(SELECT 1 FROM instruments i WHERE i.symbol = t.symbol)").fetchone()[0] == 0
