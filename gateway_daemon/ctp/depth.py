@@ -7,7 +7,8 @@ openctp-ctp by writing a marker through SWIG and looking for its bytes, so a CTP
 fields moves them here too. When the probe fails, the reader falls back to SWIG (``fields_of``).
 
 Text fields (contract, exchange, dates, time of day) are GB18030 in CTP, as openctp-ctp decodes them;
-their few distinct values are decoded once and looked up after that.
+their few distinct values are decoded once and looked up after that. Bytes that are not valid GB18030
+are read through SWIG, which has its own answer for them (an empty text, or one cut short).
 """
 from __future__ import annotations
 
@@ -88,11 +89,18 @@ class DepthReader:
         texts = self._texts
         for j in self._text_index:
             text = texts.get(values[j])
-            values[j] = self._decode(values[j]) if text is None else text
+            if text is None:
+                text = self._decode(values[j])
+                if text is None:  # bytes that are not GB18030: SWIG's own reading of them
+                    text = getattr(p, self._order[j])
+            values[j] = text
         return dict(zip(self._order, values))
 
-    def _decode(self, value: bytes) -> str:
-        text = value.split(b"\0", 1)[0].decode("gb18030", errors="replace")
+    def _decode(self, value: bytes) -> str | None:
+        try:
+            text = value.split(b"\0", 1)[0].decode("gb18030")
+        except UnicodeDecodeError:
+            return None
         if len(self._texts) >= MAX_TEXTS:
             self._texts.clear()
         self._texts[value] = text

@@ -8,6 +8,7 @@ import numpy as np
 from shared.backtest.engine import Costs, Run, Trades, match_bar, pending
 from shared.backtest.strategies import NO, NO_MEMORY, STRATEGIES, Memo, decide, observe
 from shared.indicators._jit import jit
+from shared.indicators.moving_averages import first_valid
 
 
 _UNUSED = np.full(1, np.nan)  # stands in for the indicator rows a strategy does not have
@@ -37,7 +38,8 @@ def simulate(strategy, p, indicators, rows, first, bars, trading_day, costs, lot
     days = 0
     book = (0, 0, 0, 0, 0)  # lots: pos, long today, long yesterday, short today, short yesterday
     memory = NO_MEMORY
-    windows = (int(p[0]), int(p[1]))  # the first two parameters as bar counts, for ``observe``
+    # for ``observe``: the first two parameters as bar counts, and the first close that is not NaN
+    windows = (int(p[0]), int(p[1]), first_valid(close))
     # the orders waiting for the next bar, as ``pending`` returns them (scalars, not a tuple carried
     # from bar to bar: numba keeps these in registers, a carried tuple costs 0.3 ms per 1M bars)
     count, kind1, direction1, price1, volume1, kind2, direction2, price2, volume2 = NO
@@ -88,6 +90,15 @@ def simulate(strategy, p, indicators, rows, first, bars, trading_day, costs, lot
     return ntr, equity, day_end, balance, days
 
 
+def _day_labels(trading_day: np.ndarray) -> np.ndarray:
+    """Trading days as the int32 the loop reads (YYYYMMDD, as bars are staged); labels that do not
+    fit are refused rather than wrapped into each other."""
+    days = np.asarray(trading_day)
+    if days.dtype != np.int32 and days.size and (days.min() < -2**31 or days.max() >= 2**31):
+        raise ValueError("trading_day labels must fit in int32 (YYYYMMDD)")
+    return np.ascontiguousarray(days, dtype=np.int32)
+
+
 def strategy_tag(code: int) -> tuple[int, ...]:
     """The ``strategy`` argument of ``simulate`` for a strategy code."""
     return (0,) * (code + 1)
@@ -108,7 +119,7 @@ def run(strategy: str, params: dict[str, Any] | Any, open_: np.ndarray, high: np
     values = np.zeros(3)
     values[:len(p.model_dump())] = spec.vector(p)
     args = (values, tuple(padded), len(rows), max(int(first), 1), tuple(arrays),
-            np.ascontiguousarray(trading_day, dtype=np.int32), costs.vector(), int(lots), bool(equity_per_bar))
+            _day_labels(trading_day), costs.vector(), int(lots), bool(equity_per_bar))
     capacity = len(close) // 8 + 64
     while True:
         buffer = np.empty((capacity, 7))

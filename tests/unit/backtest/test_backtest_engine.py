@@ -6,6 +6,7 @@ import pytest
 
 from shared.backtest.engine import CLOSE, CLOSE_TODAY, LIMIT, MARKET, OPEN, STOP, Costs, match_bar, pending
 from shared.backtest.runner import run
+from shared.indicators.moving_averages import sma
 
 # bar N (the orders are sent on its close, 3505) and bar N+1
 OPEN_ = np.array([3500.0, 3500.0])
@@ -130,3 +131,25 @@ def test_bust_account_stops_trading() -> None:
                Costs(size=100, capital=300))
     assert lean.equity is None
     np.testing.assert_array_equal(lean.day_balance, r.day_balance)
+
+
+def test_dual_ma_starts_its_averages_at_the_first_close_that_is_not_nan() -> None:
+    # as sma() (TA-Lib) does: a NaN close before the data starts must not make both averages NaN for ever
+    rng = np.random.default_rng(3)
+    close = 100.0 + np.cumsum(rng.choice([-1.0, 1.0], 120))
+    close[:2] = np.nan
+    open_ = np.concatenate(([np.nan], close[:-1]))
+    high, low = np.fmax(open_, close) + 0.5, np.fmin(open_, close) - 0.5
+    r = run("dual_ma", {"fast": 2, "slow": 5}, open_, high, low, close, np.zeros(120, np.int64))
+    fast, slow = sma(close, 2), sma(close, 5)
+    crosses = {i for i in range(5, 119) if (fast[i] > slow[i] and fast[i - 1] < slow[i - 1])
+               or (fast[i] < slow[i] and fast[i - 1] > slow[i - 1])}
+    assert len(r.trades) > 0
+    assert set((r.trades.bar - 1).tolist()) <= crosses  # each fill is on the bar after a cross of sma()'s values
+
+
+def test_day_labels_that_do_not_fit_int32_are_refused() -> None:
+    bars = np.full(3, 100.0)
+    with pytest.raises(ValueError, match="int32"):
+        run("rsi", {"window": 2, "lower": 30, "upper": 70}, bars, bars, bars, bars,
+            np.array([20240102, 2**32 + 20240102, 2**33 + 20240102]))

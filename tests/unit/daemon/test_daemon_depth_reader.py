@@ -1,6 +1,7 @@
 """``DepthReader`` reads a real openctp-ctp DepthMarketData from its bytes exactly as SWIG's attributes do."""
 from __future__ import annotations
 
+import ctypes
 import random
 
 import pytest
@@ -61,3 +62,14 @@ def test_a_structure_that_cannot_be_probed_falls_back_to_swig() -> None:
     assert not isinstance(read, DepthReader)
     struct = _struct({"InstrumentID": "cu1801", "LastPrice": 54000.0})
     assert read(struct) == fields_of(struct, DEPTH_FIELDS)
+
+
+@pytest.mark.parametrize("raw", [b"cu\xff\xfe1801", b"cu1801\x81", "铜".encode("gb18030"), b"cu1801\0junk"])
+def test_bytes_swig_reads_in_its_own_way(raw: bytes) -> None:
+    # invalid GB18030 (SWIG: an empty text), a cut multibyte character (SWIG drops it), valid Chinese,
+    # bytes after the NUL: the reader answers as SWIG does
+    reader = DepthReader(mdapi.CThostFtdcDepthMarketDataField)
+    struct = _struct({"InstrumentID": "x", "LastPrice": 54000.0})
+    offset = probe_layout(mdapi.CThostFtdcDepthMarketDataField, ("InstrumentID",))["InstrumentID"][0]
+    ctypes.memmove(int(struct.this) + offset, raw + b"\0", len(raw) + 1)
+    assert reader(struct) == fields_of(struct, DEPTH_FIELDS)
