@@ -8,7 +8,6 @@ import numpy as np
 from shared.backtest.engine import Costs, Run, Trades, match_bar, pending
 from shared.backtest.strategies import NO, NO_MEMORY, STRATEGIES, Memo, decide, observe
 from shared.indicators._jit import jit
-from shared.indicators.moving_averages import first_valid
 
 
 _UNUSED = np.full(1, np.nan)  # stands in for the indicator rows a strategy does not have
@@ -38,8 +37,7 @@ def simulate(strategy, p, indicators, rows, first, bars, trading_day, costs, lot
     days = 0
     book = (0, 0, 0, 0, 0)  # lots: pos, long today, long yesterday, short today, short yesterday
     memory = NO_MEMORY
-    # for ``observe``: the first two parameters as bar counts, and the first close that is not NaN
-    windows = (int(p[0]), int(p[1]), first_valid(close))
+    windows = (int(p[0]), int(p[1]))  # the first two parameters as bar counts, for ``observe``
     # the orders waiting for the next bar, as ``pending`` returns them (scalars, not a tuple carried
     # from bar to bar: numba keeps these in registers, a carried tuple costs 0.3 ms per 1M bars)
     count, kind1, direction1, price1, volume1, kind2, direction2, price2, volume2 = NO
@@ -114,6 +112,9 @@ def run(strategy: str, params: dict[str, Any] | Any, open_: np.ndarray, high: np
     spec = STRATEGIES[strategy]
     p = params if isinstance(params, spec.params) else spec.params.model_validate(params)
     arrays = [np.ascontiguousarray(a, dtype=np.float64) for a in (open_, high, low, close)]
+    if len(arrays[3]) and np.isnan(arrays[3][0]):
+        # the loop streams some indicators from the first bar on; a NaN there would make them NaN for ever
+        raise ValueError("bars must start with a close price (the first close is NaN)")
     rows, first = spec.prepare(p, arrays[1], arrays[2], arrays[3], memo)
     padded = [np.ascontiguousarray(r) for r in rows] + [_UNUSED] * (4 - len(rows))
     values = np.zeros(3)

@@ -162,11 +162,8 @@ def observe(code, i, windows, close, m):
     rows computed before it (dual MA's two SMAs, in m[0:6]: sums, values, previous values). No
     pass over the bars of their own and nothing written to memory: the loop is memory-bound."""
     if code == DUAL_MA:
-        begin = windows[2]  # the first close that is not NaN: sma's start too (TA-Lib's convention)
-        if i < begin:
-            return m
-        fast, fast_sum = sma_step(close, i, begin, windows[0], m[0])
-        slow, slow_sum = sma_step(close, i, begin, windows[1], m[1])
+        fast, fast_sum = sma_step(close, i, 0, windows[0], m[0])
+        slow, slow_sum = sma_step(close, i, 0, windows[1], m[1])
         return fast_sum, slow_sum, fast, slow, m[2], m[3]
     return m
 

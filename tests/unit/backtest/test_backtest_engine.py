@@ -6,7 +6,6 @@ import pytest
 
 from shared.backtest.engine import CLOSE, CLOSE_TODAY, LIMIT, MARKET, OPEN, STOP, Costs, match_bar, pending
 from shared.backtest.runner import run
-from shared.indicators.moving_averages import sma
 
 # bar N (the orders are sent on its close, 3505) and bar N+1
 OPEN_ = np.array([3500.0, 3500.0])
@@ -133,19 +132,11 @@ def test_bust_account_stops_trading() -> None:
     np.testing.assert_array_equal(lean.day_balance, r.day_balance)
 
 
-def test_dual_ma_starts_its_averages_at_the_first_close_that_is_not_nan() -> None:
-    # as sma() (TA-Lib) does: a NaN close before the data starts must not make both averages NaN for ever
-    rng = np.random.default_rng(3)
-    close = 100.0 + np.cumsum(rng.choice([-1.0, 1.0], 120))
-    close[:2] = np.nan
-    open_ = np.concatenate(([np.nan], close[:-1]))
-    high, low = np.fmax(open_, close) + 0.5, np.fmin(open_, close) - 0.5
-    r = run("dual_ma", {"fast": 2, "slow": 5}, open_, high, low, close, np.zeros(120, np.int64))
-    fast, slow = sma(close, 2), sma(close, 5)
-    crosses = {i for i in range(5, 119) if (fast[i] > slow[i] and fast[i - 1] < slow[i - 1])
-               or (fast[i] < slow[i] and fast[i - 1] > slow[i - 1])}
-    assert len(r.trades) > 0
-    assert set((r.trades.bar - 1).tolist()) <= crosses  # each fill is on the bar after a cross of sma()'s values
+def test_bars_that_start_without_a_close_are_refused() -> None:
+    # the loop streams dual MA's averages from bar 0: a leading NaN would silently stop all trading
+    close = np.array([np.nan, 10.0, 11.0, 12.0])
+    with pytest.raises(ValueError, match="first close is NaN"):
+        run("dual_ma", {"fast": 2, "slow": 3}, close, close, close, close, np.zeros(4, np.int64))
 
 
 def test_day_labels_that_do_not_fit_int32_are_refused() -> None:
