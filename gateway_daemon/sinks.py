@@ -27,11 +27,9 @@ from shared.adapters.pg_bars import PgBarStore
 from shared.adapters.pg_tick_json import insert_tick_json
 from shared.adapters.pg_ticks import ensure_instrument
 from shared.domain.bars import Bar
-from shared.domain.instruments import product_of
-from shared.domain.sessions import exchange_of_product
+from shared.domain.ctp_quotes import exchange_of_symbol
 from shared.domain.ticks import Tick
 from shared.domain.topics import bar_topic, tick_topic
-from shared.errors import InvalidInput
 
 LAST_TICK_KEY = "tick:last:{symbol}"
 # ARGV holds (channel, message) pairs in order; an empty channel means "SET the next KEY to the message"
@@ -303,7 +301,7 @@ class PgSink:
         for symbol in symbols | {b.symbol for b in bars}:
             if symbol not in self._known:
                 # the feed's ExchangeID, else the product's exchange (feeds that leave ExchangeID empty)
-                exchange = self._exchanges.get(symbol) or _exchange_of(symbol)
+                exchange = self._exchanges.get(symbol) or exchange_of_symbol(symbol)
                 if exchange:
                     ensure_instrument(conn, symbol, exchange)
                     self._known.add(symbol)
@@ -323,14 +321,6 @@ class PgSink:
             except psycopg.Error:
                 pass
         self._conn = None
-
-
-def _exchange_of(symbol: str) -> str | None:
-    try:
-        exchange = exchange_of_product(product_of(symbol))
-    except InvalidInput:
-        return None
-    return exchange.value if exchange is not None else None
 
 
 def _journal_lines(keys: Sequence[str], args: Sequence[str]) -> list[str]:

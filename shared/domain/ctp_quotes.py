@@ -166,6 +166,12 @@ def _night_dates(exchange: Exchange | None, trading_day: date, action_day: date 
     return (evening if evening_part else evening + timedelta(days=1)), trading_day
 
 
+def exchange_of_symbol(symbol: str) -> Exchange | None:
+    """The exchange a contract trades on, from its product: for feeds that leave ExchangeID empty."""
+    spec = PRODUCT_SPECS.get(product_of(symbol))
+    return spec.exchange if spec else exchange_of_product(product_of(symbol))
+
+
 def parse_quote(fields: Mapping[str, Any], exchange_hint: Exchange | None = None) -> Quote:
     """Parse CTP DepthMarketData fields; raises InvalidInput naming the bad field."""
     symbol = _text(fields, "InstrumentID")
@@ -178,8 +184,7 @@ def parse_quote(fields: Mapping[str, Any], exchange_hint: Exchange | None = None
         except ValueError:
             raise InvalidInput(f"ExchangeID is unknown: {exchange_text!r}", {"field": "ExchangeID"}) from None
     if exchange is None:
-        spec = PRODUCT_SPECS.get(product_of(symbol))
-        exchange = spec.exchange if spec else exchange_of_product(product_of(symbol))
+        exchange = exchange_of_symbol(symbol)
     trading_day = _day(fields, "TradingDay", required=True)
     assert trading_day is not None
     action_day = _day(fields, "ActionDay", required=False)
