@@ -113,7 +113,7 @@ def run(strategy: str, params: dict[str, Any] | Any, open_: np.ndarray, high: np
     p = params if isinstance(params, spec.params) else spec.params.model_validate(params)
     arrays = [np.ascontiguousarray(a, dtype=np.float64) for a in (open_, high, low, close)]
     if len(arrays[3]) and np.isnan(arrays[3][0]):
-        # the loop streams some indicators from the first bar on; a NaN there would make them NaN for ever
+        # equity would be NaN from the first bar on, and dual MA's averages, streamed from bar 0, for ever
         raise ValueError("bars must start with a close price (the first close is NaN)")
     rows, first = spec.prepare(p, arrays[1], arrays[2], arrays[3], memo)
     padded = [np.ascontiguousarray(r) for r in rows] + [_UNUSED] * (4 - len(rows))

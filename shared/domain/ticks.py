@@ -171,8 +171,6 @@ class TickCleaner:
         )
 
 
-
-
 def _delta(current: float | None, previous: float | None) -> float | None:
     if current is None:
         return None
