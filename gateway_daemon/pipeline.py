@@ -14,6 +14,7 @@ from gateway_daemon.quote_parser import QuoteParser
 from gateway_daemon.sinks import PgSink, RedisSink
 from gateway_daemon.tick_json import json_text, tick_json
 from shared.domain.bars import Bar, MinuteBarBuilder
+from shared.domain.ctp_quotes import Quote
 from shared.domain.ticks import Tick, TickCleaner
 from shared.domain.topics import bar_topic, tick_topic
 
@@ -104,8 +105,14 @@ class Pipeline:
         newest, at = self._market
         return newest + timedelta(seconds=now - at)
 
-    def _clean(self, fields: Mapping[str, Any]) -> Tick | None:
+    def _clean(self, item: Quote | Mapping[str, Any]) -> Tick | None:
         self.received += 1
+        if item.__class__ is Quote:  # parsed on CTP's thread already (gateway_daemon.ctp.depth.DepthQuotes)
+            quote: Quote = item  # type: ignore[assignment]
+            if quote.symbol not in self._exchanges and quote.exchange is not None:
+                self._exchanges[quote.symbol] = quote.exchange
+            return self._cleaner.accept(quote)
+        fields: Mapping[str, Any] = item  # type: ignore[assignment]
         symbol = fields.get("InstrumentID")
         if symbol and symbol not in self._exchanges and fields.get("ExchangeID"):
             self._exchanges[symbol] = fields["ExchangeID"]

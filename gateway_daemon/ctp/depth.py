@@ -13,11 +13,14 @@ are read through SWIG, which has its own answer for them (an empty text, or one 
 from __future__ import annotations
 
 import ctypes
+import operator
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from gateway_daemon.ctp.structs import DEPTH_FIELDS, fields_of
+from gateway_daemon.quote_parser import QUOTE_FIELDS, QuoteParser
+from shared.domain.ctp_quotes import Quote
 
 Layout = dict[str, tuple[int, str, int]]  # name -> (offset, struct code, size in bytes)
 _FLOAT_MARKER = 1234567.8125  # exact in binary, unlikely anywhere else in a fresh structure
@@ -85,6 +88,17 @@ class DepthReader:
         self._texts: dict[bytes, str] = {}
 
     def __call__(self, p: Any) -> dict[str, Any]:
+        return dict(zip(self._order, self._read(p)))
+
+    def values_of(self, names: Sequence[str]) -> Callable[[Any], tuple[Any, ...]]:
+        """``read(p)``: the ``names`` fields of ``p`` as a tuple in that order (no dict: making one is 1.4 of
+        the 3.4 us a read costs)."""
+        pick = operator.itemgetter(*(self._order.index(name) for name in names))
+        read = self._read
+        return lambda p: pick(read(p))
+
+    def _read(self, p: Any) -> list[Any]:
+        """Every field of ``names``, in the order of their offsets."""
         values = list(self._format.unpack_from(ctypes.string_at(int(p.this), self.size)))
         texts = self._texts
         for j in self._text_index:
@@ -94,7 +108,7 @@ class DepthReader:
                 if text is None:  # bytes that are not GB18030: SWIG's own reading of them
                     text = getattr(p, self._order[j])
             values[j] = text
-        return dict(zip(self._order, values))
+        return values
 
     def _decode(self, value: bytes) -> str | None:
         try:
@@ -113,3 +127,31 @@ def depth_reader(struct_type: type) -> Callable[[Any], dict[str, Any]]:
         return DepthReader(struct_type)
     except (ValueError, TypeError, AttributeError):
         return lambda p: fields_of(p, DEPTH_FIELDS)
+
+
+class DepthQuotes:
+    """``quotes(p)``: a DepthMarketData structure as a parsed ``Quote`` (``QuoteParser``) or, where that
+    parser does not take it, as its fields dict, which the pipeline cleans with ``parse_quote`` (and its
+    errors). ``exchanges`` fills an empty ExchangeID (MD fronts often send none); it may grow meanwhile.
+
+    The common case builds no dict: the fields the parser needs are read as a tuple and looked up in
+    its caches. A cache miss reads the dict and lets the parser learn from it."""
+
+    def __init__(self, struct_type: type, exchanges: Mapping[str, str]) -> None:
+        self._fields = depth_reader(struct_type)
+        self._values = self._fields.values_of(QUOTE_FIELDS) if isinstance(self._fields, DepthReader) else None
+        self._parser = QuoteParser()
+        self._exchanges = exchanges
+
+    def __call__(self, p: Any) -> Quote | dict[str, Any]:
+        if self._values is not None:
+            v = self._values(p)
+            quote = self._parser.parse_known(v[0], v[1] or self._exchanges.get(v[0], ""), v[2], v[3], v[4], v[5],
+                                             v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13])
+            if quote is not None:
+                return quote
+        fields = self._fields(p)
+        if not fields["ExchangeID"]:
+            fields["ExchangeID"] = self._exchanges.get(fields["InstrumentID"], "")
+        quote = self._parser.parse(fields)
+        return fields if quote is None else quote

@@ -1,8 +1,10 @@
 """The market-data session: fronts, login, batched subscription, resubscription after every reconnect.
 
 ``MdSession`` is a ``MarketSource``: CTP calls ``MdSpi`` on its own thread;
-each DepthMarketData is copied into a dict there and handed to the loop through
-``TickFeed.put`` (``call_soon_threadsafe``), never touched after the callback.
+each DepthMarketData is read there into a parsed ``Quote`` (or, when the fast
+parser does not take it, a fields dict: see ``depth.DepthQuotes``) and handed to
+the loop through ``TickFeed.put`` (``call_soon_threadsafe``); the structure is
+never touched after the callback.
 CTP reconnects by itself after ``OnFrontDisconnected``; every
 ``OnFrontConnected`` logs in again and every login subscribes everything again
 (a CTP subscription does not survive a reconnect).
@@ -14,10 +16,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from gateway_daemon.ctp.config import CtpConfig
-from gateway_daemon.ctp.depth import depth_reader
+from gateway_daemon.ctp.depth import DepthQuotes
 from gateway_daemon.ctp.structs import rsp_error
 from gateway_daemon.feed import END_OF_SOURCE, TickFeed
 from gateway_daemon.logs import log
+from shared.domain.ctp_quotes import Quote
 
 SUBSCRIBE_BATCH = 200  # contracts per SubscribeMarketData call; brokers throttle huge single calls
 
@@ -148,22 +151,20 @@ class MdSession:
             return
         self.subscribed.add(symbol)
 
-    def on_quote(self, fields: dict[str, Any]) -> None:
+    def on_quote(self, quote: Quote | dict[str, Any]) -> None:
         self.received += 1
-        if not fields["ExchangeID"]:
-            fields["ExchangeID"] = self.exchanges.get(fields["InstrumentID"], "")
         if self._feed is not None:
-            self._feed.put(fields)
+            self._feed.put(quote)
 
 
 def _make_spi(session: MdSession) -> Any:
     from openctp_ctp import mdapi
 
     base = _base()
-    read_depth = depth_reader(mdapi.CThostFtdcDepthMarketDataField)
+    read_quote = DepthQuotes(mdapi.CThostFtdcDepthMarketDataField, session.exchanges)
 
     class MdSpi(base):  # type: ignore[misc, valid-type]
-        """Thin: copy the structure, hand it to the session."""
+        """Thin: read the structure, hand it to the session."""
 
         def OnFrontConnected(self) -> None:
             session.on_connected()
@@ -188,6 +189,6 @@ def _make_spi(session: MdSession) -> Any:
 
         def OnRtnDepthMarketData(self, pDepthMarketData: Any) -> None:
             if pDepthMarketData is not None:
-                session.on_quote(read_depth(pDepthMarketData))
+                session.on_quote(read_quote(pDepthMarketData))
 
     return MdSpi()

@@ -1,15 +1,17 @@
 """The market-data session against the fake front: login, batched subscription, resubscription after a
-reconnect, heartbeat warnings, and quotes reaching the feed as CTP field dicts."""
+reconnect, heartbeat warnings, and quotes reaching the feed parsed."""
 from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime
 
 from ctp_fake import FakeMdApi
 
 from gateway_daemon.ctp.config import CtpConfig
 from gateway_daemon.ctp.md_session import SUBSCRIBE_BATCH, MdSession
 from gateway_daemon.feed import END_OF_SOURCE, TickFeed
+from shared.domain.ctp_quotes import SH
 
 CONFIG = CtpConfig(broker_id="9999", user_id="000001", password="pw", md_fronts=("tcp://a:1", "tcp://b:2"),
                    td_fronts=("tcp://a:3",), flow_dir="/tmp/qc-test-flow")
@@ -66,9 +68,10 @@ def test_login_subscribe_in_batches_and_resubscribe_after_reconnect(capfd) -> No
     # 451 contracts in batches of 200: 200, 200, 51 at each of the two logins
     assert [len(c) for c in front.subscribe_calls] == [SUBSCRIBE_BATCH, SUBSCRIBE_BATCH, 51] * 2
     assert front.login_requests == 2
-    assert [(i["UpdateTime"], i["Volume"], i["ExchangeID"]) for i in items] == [
-        ("09:00:01", 10, "SHFE"), ("09:00:03", 12, "SHFE")]
-    assert items[0]["LastPrice"] == 54000.0 and items[0]["UpdateMillisec"] == 500
+    assert [(q.ts, q.cum_volume, q.exchange) for q in items] == [
+        (datetime(2017, 11, 13, 9, 0, 1, 500_000, tzinfo=SH), 10, "SHFE"),
+        (datetime(2017, 11, 13, 9, 0, 3, 500_000, tzinfo=SH), 12, "SHFE")]
+    assert (items[0].last_price, items[0].bid_price1, items[0].ask_volume1) == (54000.0, 53990.0, 4)
     logs = [json.loads(line) for line in capfd.readouterr().err.splitlines() if line.startswith("{")]
     warning = next(r for r in logs if r["event"] == "md_heartbeat_warning")
     assert warning["level"] == "warning" and warning["seconds_since_last"] == 31

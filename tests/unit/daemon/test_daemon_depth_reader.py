@@ -1,4 +1,5 @@
-"""``DepthReader`` reads a real openctp-ctp DepthMarketData from its bytes exactly as SWIG's attributes do."""
+"""``DepthReader`` reads a real openctp-ctp DepthMarketData from its bytes exactly as SWIG's attributes do;
+``DepthQuotes`` parses it as ``parse_quote`` does."""
 from __future__ import annotations
 
 import ctypes
@@ -7,9 +8,10 @@ import random
 import pytest
 from openctp_ctp import mdapi
 
-from gateway_daemon.ctp.depth import DepthReader, depth_reader, probe_layout
+from gateway_daemon.ctp.depth import DepthQuotes, DepthReader, depth_reader, probe_layout
 from gateway_daemon.ctp.structs import DEPTH_FIELDS, fields_of
 from gateway_daemon.replay import load_rows
+from shared.domain.ctp_quotes import Quote, parse_quote
 
 DATA = "data/ticks_ctp_5_contracts_20171113.csv.gz"
 DBL_MAX = 1.7976931348623157e308
@@ -73,3 +75,28 @@ def test_bytes_swig_reads_in_its_own_way(raw: bytes) -> None:
     offset = probe_layout(mdapi.CThostFtdcDepthMarketDataField, ("InstrumentID",))["InstrumentID"][0]
     ctypes.memmove(int(struct.this) + offset, raw + b"\0", len(raw) + 1)
     assert reader(struct) == fields_of(struct, DEPTH_FIELDS)
+
+
+def test_depth_quotes_parse_as_parse_quote_does() -> None:
+    quotes = DepthQuotes(mdapi.CThostFtdcDepthMarketDataField, {})
+    rows = load_rows(DATA)[::7]  # all five contracts, night and day; each structure read twice (the second
+    assert len(rows) > 20_000    # time from the parser's caches)
+    struct = mdapi.CThostFtdcDepthMarketDataField()
+    for row in rows:
+        for key in DEPTH_FIELDS:
+            setattr(struct, key, row.get(key) or type(getattr(struct, key))())
+        expected = parse_quote(fields_of(struct, DEPTH_FIELDS))
+        assert quotes(struct) == expected
+        assert quotes(struct) == expected
+
+
+def test_depth_quotes_fill_an_empty_exchange_and_hand_over_what_they_do_not_take() -> None:
+    exchanges: dict[str, str] = {}
+    quotes = DepthQuotes(mdapi.CThostFtdcDepthMarketDataField, exchanges)
+    struct = _struct({"InstrumentID": "IF1712", "ExchangeID": "", "TradingDay": "20171113", "ActionDay": "20171113",
+                      "UpdateTime": "09:30:00", "UpdateMillisec": 500, "LastPrice": 4000.0, "Volume": 3})
+    exchanges["IF1712"] = "SHFE"  # a map that says otherwise than the product (CFFEX) wins, as ExchangeID would
+    assert [quotes(struct).exchange for _ in range(2)] == ["SHFE", "SHFE"]
+    struct.ExchangeID = "NYMEX"  # parse_quote refuses it: the fields go on, for the cleaner to count
+    fields = quotes(struct)
+    assert not isinstance(fields, Quote) and fields["ExchangeID"] == "NYMEX" and fields["Volume"] == 3
