@@ -72,7 +72,8 @@ class Pipeline:
                 if tick is not None:
                     ticks.append(tick)
                     bars.extend(self._builder.on_tick(tick))
-                    clock = tick.ts if clock is None else max(clock, tick.ts)
+                    if clock is None or tick.ts > clock:  # not max(): a call costs 0.15 us a tick
+                        clock = tick.ts
             clock = self._advance(clock)
             if clock is not None:
                 # the clock finishes other symbols' bars whose minute or session has ended
