@@ -207,14 +207,17 @@ class PgSink:
             self._full.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Flush every ``interval_s`` (sooner when a batch is full) until ``stop``."""
-        while not stop.is_set():
-            try:
-                await asyncio.wait_for(self._full.wait(), self.interval_s)
-            except TimeoutError:
-                pass
-            self._full.clear()
-            await self.flush()
+        """Flush every ``interval_s`` (sooner when a batch is full) until ``stop``, then once more."""
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                full = asyncio.ensure_future(self._full.wait())
+                await asyncio.wait((full, stopping), timeout=self.interval_s, return_when=asyncio.FIRST_COMPLETED)
+                full.cancel()
+                self._full.clear()
+                await self.flush()
+        finally:
+            stopping.cancel()
 
     async def flush(self) -> None:
         async with self._lock:

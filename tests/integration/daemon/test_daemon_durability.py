@@ -179,3 +179,29 @@ def test_the_sink_creates_each_instrument_before_its_ticks(db, tmp_path, exchang
     assert db.execute("SELECT symbol, exchange FROM instruments").fetchall() == [("cu1801", "SHFE")]
     assert db.execute("SELECT count(*) FROM ticks t WHERE NOT EXISTS "
                       "(SELECT 1 FROM instruments i WHERE i.symbol = t.symbol)").fetchone()[0] == 0
+
+
+def test_the_writer_flushes_a_full_batch_at_once_and_stops_when_told(db, tmp_path) -> None:
+    ticks, bars = _cu_ticks(600)
+
+    async def scenario() -> tuple[int, int, float]:
+        sink = PgSink(db.info.dsn, journal=Journal(tmp_path / "j"), interval_s=30, batch_size=500)
+        stop = asyncio.Event()
+        writer = asyncio.create_task(sink.run(stop))
+        sink.add(ticks[:500], [], {"cu1801": "SHFE"})  # a full batch: stored long before interval_s
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while sink.ticks_written < 500 and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+        full_batch = sink.ticks_written
+        sink.add(ticks[500:], bars, {})  # not full: stored by the flush that stop brings
+        stop.set()
+        asked = loop.time()
+        await asyncio.wait_for(writer, 10)
+        sink.close()
+        return full_batch, sink.ticks_written, loop.time() - asked
+
+    full_batch, written, stopped_after_s = asyncio.run(scenario())
+    assert full_batch == 500
+    assert written == len(ticks) == db.execute("SELECT count(*) FROM ticks").fetchone()[0]
+    assert stopped_after_s < 5  # interval_s is 30: stop does not wait for it
