@@ -13,6 +13,7 @@ from gateway_daemon.pusher import Pusher
 from gateway_daemon.quote_parser import QuoteParser
 from gateway_daemon.sinks import PgSink, RedisSink
 from gateway_daemon.tick_json import json_text, tick_json
+from shared.domain import calendar
 from shared.domain.bars import Bar, MinuteBarBuilder
 from shared.domain.ctp_quotes import Quote
 from shared.domain.ticks import Tick, TickCleaner
@@ -34,6 +35,7 @@ class Pipeline:
         self._redis = redis_sink
         self._pg = pg_sink
         self._pusher = pusher
+        calendar.load()  # the cleaner's trading days: read before the first tick, not on it
         self._cleaner = TickCleaner()
         self._parser = QuoteParser()  # the cleaner's parse_quote, faster for typed CTP fields
         self._builder = MinuteBarBuilder()

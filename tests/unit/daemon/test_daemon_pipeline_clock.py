@@ -107,3 +107,16 @@ def test_case_5_the_last_bar_before_the_break_is_published_when_the_market_goes_
     assert pg.calls == [[], ["10:14"], []]
     (bar,) = [b for b in pg.bars if b.ts.strftime("%H:%M") == "10:14"]
     assert (bar.open, bar.high, bar.low, bar.close, bar.volume) == (3500, 3503, 3500, 3503, 12)
+
+
+def test_the_trading_calendar_is_read_before_the_first_tick() -> None:
+    # reading it took 0.15-0.3 s, and the first ticks after a start waited for it (bench_daemon's first 50 ms:
+    # 158 ms at p100 before, 30 ms after); a fresh interpreter, since this one may have read it already
+    import subprocess
+    import sys
+
+    probe = ("import sys; from gateway_daemon.pipeline import Pipeline; "
+             "assert 'exchange_calendars' not in sys.modules; Pipeline(None, None, None); "
+             "from shared.domain.calendar import _sessions; print(_sessions.cache_info().currsize)")
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True).stdout.strip() == "1"
