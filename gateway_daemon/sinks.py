@@ -165,7 +165,8 @@ class PgSink:
     journal holds it (bounded) and is replayed in order, before anything newer, when it returns, and
     after a crash at the next start."""
 
-    def __init__(self, database_url: str, *, interval_s: float = 0.5, batch_size: int = 1000,
+    # batch_size: 5,000 ticks a statement took 6.6 us of PostgreSQL CPU a tick where 1,000 took 7.5 (bench_daemon)
+    def __init__(self, database_url: str, *, interval_s: float = 0.5, batch_size: int = 5000,
                  journal: Journal | None = None) -> None:
         self._url = database_url
         self.interval_s = interval_s
