@@ -1,7 +1,8 @@
 """The market-data session: fronts, login, batched subscription, resubscription after every reconnect.
 
 ``MdSession`` is a ``MarketSource``: CTP calls ``MdSpi`` on its own thread;
-each DepthMarketData is read there into a parsed ``Quote`` (or, when the fast
+each DepthMarketData is read there (in one Python thread state for that thread:
+``thread_state``) into a parsed ``Quote`` (or, when the fast
 parser does not take it, a fields dict: see ``depth.DepthQuotes``) and handed to
 the loop through ``TickFeed.put`` (``call_soon_threadsafe``); the structure is
 never touched after the callback.
@@ -18,6 +19,7 @@ from typing import Any
 from gateway_daemon.ctp.config import CtpConfig
 from gateway_daemon.ctp.depth import DepthQuotes
 from gateway_daemon.ctp.structs import rsp_error
+from gateway_daemon.ctp.thread_state import keep_thread_state
 from gateway_daemon.feed import END_OF_SOURCE, TickFeed
 from gateway_daemon.logs import log
 from shared.domain.ctp_quotes import Quote
@@ -167,9 +169,11 @@ def _make_spi(session: MdSession) -> Any:
         """Thin: read the structure, hand it to the session."""
 
         def OnFrontConnected(self) -> None:
+            keep_thread_state()
             session.on_connected()
 
         def OnFrontDisconnected(self, nReason: int) -> None:
+            keep_thread_state()
             session.on_disconnected(nReason)
 
         def OnHeartBeatWarning(self, nTimeLapse: int) -> None:
@@ -188,6 +192,7 @@ def _make_spi(session: MdSession) -> Any:
             log("md_error", "warning", error_id=error and error[0], message=error and error[1])
 
         def OnRtnDepthMarketData(self, pDepthMarketData: Any) -> None:
+            keep_thread_state()  # one Python thread state for CTP's thread, not one per tick
             if pDepthMarketData is not None:
                 session.on_quote(read_quote(pDepthMarketData))
 
