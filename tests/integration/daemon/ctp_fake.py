@@ -21,6 +21,24 @@ from typing import Any
 from openctp_ctp import mdapi, tdapi
 
 
+# what CTP calls for each quote: SWIG's C++ director of MdSpi, which takes the GIL, wraps the structure's
+# pointer in a new Python proxy and calls our OnRtnDepthMarketData. It is called as a PyDLL function, which
+# keeps the GIL: a CDLL call would give it up and take it back around the director's own taking and giving
+# back, two hand-overs a quote where CTP's thread makes one; the benchmark's copy of each structure into
+# the reused one (ctypes.memmove, outside the GIL) is that one, as CTP fills it in C++.
+_DIRECTOR_ON_DEPTH = "_ZN28SwigDirector_CThostFtdcMdSpi20OnRtnDepthMarketDataEP30CThostFtdcDepthMarketDataField"
+
+
+def _director_on_depth() -> Callable[[int, int], None] | None:
+    try:
+        entry = ctypes.PyDLL(mdapi._thostmduserapi.__file__)[_DIRECTOR_ON_DEPTH]
+    except (AttributeError, OSError):  # another build of the wrappers: the SPI is called from Python
+        return None
+    entry.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+    entry.restype = None
+    return entry
+
+
 class SpiThread:
     """Runs SPI callbacks one after another on one thread, like CTP's own."""
 
@@ -100,6 +118,11 @@ class FakeMdApi:
         self.login_error = 0
         self.released = False
         self._struct = mdapi.CThostFtdcDepthMarketDataField()
+        self._on_depth = _director_on_depth()
+
+    @property
+    def through_director(self) -> bool:
+        return self._on_depth is not None
 
     # the API our code calls
     def RegisterSpi(self, spi: Any) -> None:
@@ -158,12 +181,20 @@ class FakeMdApi:
         struct = mdapi.CThostFtdcDepthMarketDataField()
         for key, value in fields.items():
             setattr(struct, key, value)
-        self.thread.call(lambda: self.spi.OnRtnDepthMarketData(struct))
+        self.thread.call(lambda: self.quote_now(struct))
         return True
 
     def quote_now(self, struct: Any) -> None:
-        """Benchmark path: call the SPI directly on the caller's thread with a reused structure."""
-        self.spi.OnRtnDepthMarketData(struct)
+        """One DepthMarketData on the caller's thread (the benchmark's path, with a reused structure). It
+        enters the SPI the way CTP does, through SWIG's C++ director (``through_director``), where the
+        library exports it."""
+        spi = self.spi  # held while it is called: the daemon may unregister it meanwhile
+        if spi is None:
+            return
+        if self._on_depth is None:
+            spi.OnRtnDepthMarketData(struct)
+        else:
+            self._on_depth(int(spi.this), int(struct.this))
 
     def drain(self) -> None:
         self.thread.drain()

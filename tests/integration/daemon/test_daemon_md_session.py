@@ -64,6 +64,7 @@ def test_login_subscribe_in_batches_and_resubscribe_after_reconnect(capfd) -> No
         assert "cu1801" in session.subscribed and len(session.subscribed) == 451
         return items
 
+    assert front.through_director  # the quotes entered our SPI the way CTP's do: from C++, by SWIG's director
     items = asyncio.run(scenario())
     # 451 contracts in batches of 200: 200, 200, 51 at each of the two logins
     assert [len(c) for c in front.subscribe_calls] == [SUBSCRIBE_BATCH, SUBSCRIBE_BATCH, 51] * 2
