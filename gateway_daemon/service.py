@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gateway_daemon.feed import MarketSource, TickFeed
+from gateway_daemon.gc_tuning import tune_gc
 from gateway_daemon.journal import Journal
 from gateway_daemon.logs import log
 from gateway_daemon.pipeline import Pipeline
@@ -91,6 +92,7 @@ async def serve(source: MarketSource, feed: TickFeed, settings: Settings, *, jou
     if pusher is not None:
         workers.append(asyncio.create_task(pusher.run(stop)))
 
+    tune_gc()  # everything is set up: keep it out of the collector's sight while the ticks stream
     source.start(feed)
     await pipeline.run(feed)
     stop.set()
