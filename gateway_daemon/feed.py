@@ -43,9 +43,9 @@ class TickFeed:
         self._loop = loop
         self._max_pending = max_pending
         self.linger_s = linger_s
-        self._closed = threading.Event()
+        self._closed = False  # set once, by close(), from any thread
         # items wait in _pending until the loop moves them to _ready: one wake-up per burst, not per tick;
-        # _waiting counts the ticks not yet taken by get_batch (the producer waits while it is at the bound)
+        # _waiting counts the items not yet taken by get_batch (the producer waits while it is at the bound)
         self._lock = threading.Lock()
         self._room = threading.Condition(self._lock)
         self._pending: list[Mapping[str, Any] | Marker] = []
@@ -56,12 +56,12 @@ class TickFeed:
 
     def put(self, fields: Mapping[str, Any]) -> bool:
         """Called from the producer's thread; False when the feed was closed meanwhile."""
-        with self._room:
+        with self._lock:  # _room's lock: the condition's own __enter__ is a Python call, per tick
             while self._waiting >= self._max_pending:
-                if self._closed.is_set():
+                if self._closed:
                     return False
                 self._room.wait(0.2)
-            if self._closed.is_set():
+            if self._closed:
                 return False
             self._waiting += 1
             self._pending.append(fields)
@@ -74,6 +74,7 @@ class TickFeed:
     def mark(self, marker: Marker) -> None:
         """Queue a control marker behind the items already put (any thread)."""
         with self._lock:
+            self._waiting += 1
             self._pending.append(marker)
             if self._scheduled:
                 return
@@ -90,7 +91,7 @@ class TickFeed:
 
     def close(self) -> None:
         """Release a producer blocked in ``put`` (shutdown)."""
-        self._closed.set()
+        self._closed = True
 
     async def get_batch(self, max_items: int = 1000) -> list[Mapping[str, Any] | Marker]:
         """Wait for one item, then take whatever else is queued, up to ``max_items``."""
@@ -105,8 +106,7 @@ class TickFeed:
             self._move_pending()
         batch = self._ready[:max_items]
         del self._ready[:max_items]
-        taken = sum(1 for item in batch if item.__class__ is not Marker)
         with self._room:
-            self._waiting -= taken
+            self._waiting -= len(batch)
             self._room.notify()
         return batch
