@@ -1,12 +1,13 @@
 """The daemon process's garbage collector, set for a steady stream of short-lived objects.
 
-Each tick makes a few container objects (its quote, its tick, list entries) that
-reference counting frees at once; the cyclic collector only counts them. At
-CPython's default threshold (700 allocations) that was a young collection every
-~500 ticks and, every ~100,000 ticks, a full one over everything the imports made
-(pandas, numpy, exchange_calendars): 50 ms, with ticks waiting behind it.
-``gc.freeze()`` once start-up is done takes those objects out of the collector's
-sight, and a young threshold of 20,000 makes the collections rarer.
+Each tick makes a few container objects (its quote, its tick, list entries),
+most of them freed by reference counting at once, and the cyclic collector runs
+on what is left over. At CPython's default threshold (700) bench_daemon's 300,000
+ticks saw 230 young, 21 middle and one full collection, 110-150 ms in all; the
+full one, over everything the imports made (pandas, numpy, exchange_calendars),
+took 55-77 ms with the ticks waiting behind it. ``gc.freeze()`` once start-up is
+done takes those objects out of the collector's sight, and a young threshold of
+20,000 left no collection at all in that run.
 """
 from __future__ import annotations
 

@@ -208,7 +208,8 @@ class PgSink:
             self._full.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Flush every ``interval_s`` (sooner when a batch is full) until ``stop``, then once more."""
+        """Flush every ``interval_s`` (sooner when a batch is full) until ``stop``; a stop during the wait
+        ends it at once, after one more flush."""
         stopping = asyncio.ensure_future(stop.wait())
         try:
             while not stop.is_set():

@@ -24,4 +24,3 @@ def keep_thread_state() -> None:
     _kept.held = True
     if isinstance(threading.current_thread(), threading._DummyThread):  # not started by Python
         ctypes.pythonapi.PyGILState_Ensure()
-

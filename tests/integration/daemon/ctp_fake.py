@@ -39,6 +39,11 @@ def _director_on_depth() -> Callable[[int, int], None] | None:
     return entry
 
 
+def _has_director(spi: Any) -> bool:
+    """SWIG makes a director only for an instance of a Python subclass of the SPI."""
+    return isinstance(spi, mdapi.CThostFtdcMdSpi) and type(spi) is not mdapi.CThostFtdcMdSpi
+
+
 class SpiThread:
     """Runs SPI callbacks one after another on one thread, like CTP's own."""
 
@@ -191,7 +196,7 @@ class FakeMdApi:
         spi = self.spi  # held while it is called: the daemon may unregister it meanwhile
         if spi is None:
             return
-        if self._on_depth is None:
+        if self._on_depth is None or not _has_director(spi):
             spi.OnRtnDepthMarketData(struct)
         else:
             self._on_depth(int(spi.this), int(struct.this))
