@@ -28,7 +28,7 @@ def build(app: App) -> dict[str, object]:
     prefix = f"Quantcloud-{stage}"
     network = NetworkStack(app, f"{prefix}-Network", env=env)
     data = DataStack(app, f"{prefix}-Data", network=network, env=env)
-    websocket = WebSocketStack(app, f"{prefix}-WebSocket", stage=stage, data=data, env=env)
+    websocket = WebSocketStack(app, f"{prefix}-WebSocket", stage=stage, network=network, data=data, env=env)
     backtest = BacktestStack(app, f"{prefix}-Backtest", network=network, data=data, websocket=websocket, env=env)
     http = HttpApiStack(app, f"{prefix}-HttpApi", stage=stage, network=network, data=data, backtest=backtest, env=env)
     daemon = DaemonStack(app, f"{prefix}-Daemon", network=network, data=data, websocket=websocket, env=env)

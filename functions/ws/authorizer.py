@@ -2,22 +2,22 @@
 
 Browsers cannot set headers on a WebSocket upgrade, so the token comes in the
 query string (``?token=...``) or as an item of ``Sec-WebSocket-Protocol``.
-A missing, expired or tampered token gets a Deny policy (API Gateway answers
-403); the function never raises for a bad token. Authorisation happens only
-here: later messages on the connection carry ``userId`` from this context.
-
-Revocation (logout) is not checked: these Lambdas run outside the VPC and
-cannot reach Redis; a revoked token's connection lasts at most until the
-token's expiry would have refused it anyway.
+A missing, expired, tampered or revoked (logged out) token gets a Deny policy
+(API Gateway answers 403); the function never raises for a bad token. It runs in
+the VPC to read the revocations in Redis, and denies when it cannot (fails
+closed, like the HTTP API). Authorisation happens only here: later messages on
+the connection carry ``userId`` from this context.
 """
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+from shared.adapters.redis_client import redis_client
 from shared.adapters.secrets import jwt_key
+from shared.adapters.token_revocations import is_revoked
 from shared.auth.tokens import verify_token
-from shared.errors import QuantcloudError
+from shared.errors import QuantcloudError, Unauthorized
 from shared.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -28,9 +28,12 @@ def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     token = token_from(event)
     if token is None:
         return policy("anonymous", "Deny", resource)
+    settings = get_settings()
     try:
-        claims = verify_token(token, jwt_key(get_settings()))
-    except QuantcloudError as exc:  # Unauthorized, or ServiceUnavailable when the key is unreadable
+        claims = verify_token(token, jwt_key(settings))
+        if is_revoked(redis_client(settings.redis_url), claims.jti):
+            raise Unauthorized("token revoked: log in again")
+    except QuantcloudError as exc:  # Unauthorized, or ServiceUnavailable: the key or Redis is unreachable
         log.info("ws connect refused: %s", exc.message)
         return policy("anonymous", "Deny", resource)
     return policy(claims.user_id, "Allow", resource, {"userId": claims.user_id})

@@ -9,15 +9,20 @@ from constructs import Construct
 
 from infra.constructs.python_function import PythonFunction
 from infra.stacks.data import DataStack
+from infra.stacks.network import NetworkStack
 
 
 class WebSocketStack(Stack):
-    def __init__(self, scope: Construct, id: str, *, stage: str, data: DataStack, **kwargs: object) -> None:
+    def __init__(self, scope: Construct, id: str, *, stage: str, network: NetworkStack, data: DataStack,
+                 **kwargs: object) -> None:
         super().__init__(scope, id, **kwargs)
         env = {k: v for k, v in data.runtime_environment().items() if k != "QC_DATABASE_SECRET_ID"}
-        # these handlers touch only DynamoDB and Secrets Manager: no VPC, no cold-start ENI cost
+        # connect, default and disconnect touch only DynamoDB and the Management API: no VPC, no ENI. The
+        # authorizer reads the revoked tokens in Redis, so it runs in the VPC (its NAT reaches Secrets Manager).
         # construct id "Default" is special in CDK (it names a parent's default child): suffix the ids
-        fns = {name: PythonFunction(self, f"{name.title()}Fn", handler=f"ws_{name}", environment=env, memory_mb=512).function
+        in_vpc = {"authorizer": {"vpc": network.vpc, "security_groups": [network.app_sg]}}
+        fns = {name: PythonFunction(self, f"{name.title()}Fn", handler=f"ws_{name}", environment=env, memory_mb=512,
+                                    **in_vpc.get(name, {})).function  # type: ignore[arg-type]
                for name in ("authorizer", "connect", "default", "disconnect")}
         data.jwt_secret.grant_read(fns["authorizer"])
         for name in ("connect", "default", "disconnect"):

@@ -30,7 +30,9 @@ async def refused_status(url: str) -> int:
     """The HTTP status of a refused upgrade (or 1008 when the server closed after accepting)."""
     try:
         async with connect(url) as ws:
-            await ws.recv()
+            await asyncio.wait_for(ws.recv(), 5)  # accepted and left open: not refused
+    except TimeoutError:
+        return 101
     except InvalidStatus as exc:
         return exc.response.status_code
     except ConnectionClosed as exc:
@@ -66,6 +68,25 @@ def test_connect_without_a_valid_token_is_refused_never_500(emulation: Emulation
     token = tokens[kind]
     url = emulation.config.ws_url + (f"?token={token}" if token else "")
     assert asyncio.run(refused_status(url)) in (401, 403, 1008)
+
+
+def test_a_logged_out_token_no_longer_opens_a_connection(emulation: Emulation) -> None:
+    import httpx
+
+    user = {"username": "e2e-logout", "password": "a-long-e2e-passphrase"}
+    with httpx.Client(base_url=emulation.config.http_url, timeout=30) as http:
+        assert http.post("/auth/register", json=user).status_code in (200, 201)
+        token = http.post("/auth/login", json=user).json()["access_token"]
+        url = f"{emulation.config.ws_url}?token={token}"
+
+        async def opens() -> bool:
+            async with connect(url) as ws:
+                await ws.send(json.dumps({"action": "subscribe", "topics": ["tick.cu1801"]}))
+                return (await recv_json(ws))["type"] == "subscribed"
+
+        assert asyncio.run(opens())
+        assert http.post("/auth/logout", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert asyncio.run(refused_status(url)) in (401, 403)
 
 
 def test_subscribe_ack_error_reply_and_unsubscribe(emulation: Emulation, token: str) -> None:

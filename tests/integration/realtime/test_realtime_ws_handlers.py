@@ -10,9 +10,11 @@ import pytest
 
 from functions.ws import authorizer, connect, default, disconnect
 from infra.local.provision import provision
+from shared.adapters.redis_client import redis_client
 from shared.adapters.secrets import forget_jwt_key, jwt_key
+from shared.adapters.token_revocations import revoke
 from shared.adapters.ws_connections import WsConnections
-from shared.auth.tokens import issue_token
+from shared.auth.tokens import issue_token, verify_token
 from shared.settings import get_settings
 
 USER = "0f4e1d7a-52b4-4a5e-9a53-3c2f0b1e9d01"
@@ -74,6 +76,27 @@ def test_authorizer_denies_without_raising(cloud: WsConnections, kind: str) -> N
     result = authorizer.handler({"methodArn": "arn:x", "queryStringParameters": query}, None)
     assert result["policyDocument"]["Statement"][0]["Effect"] == "Deny"
     assert "context" not in result
+
+
+def test_authorizer_denies_a_logged_out_token(cloud: WsConnections, redis_url: str) -> None:
+    key, now = jwt_key(get_settings()), datetime.now(UTC)
+    logged_out, other = issue_token(USER, key, now, 600), issue_token(USER, key, now, 600)
+    revoke(redis_client(redis_url), verify_token(logged_out, key, now), now)  # what POST /auth/logout does
+
+    def effect(token: str) -> str:
+        result = authorizer.handler({"methodArn": "arn:x", "queryStringParameters": {"token": token}}, None)
+        return result["policyDocument"]["Statement"][0]["Effect"]
+
+    assert effect(logged_out) == "Deny"
+    assert effect(other) == "Allow"  # the user's other sessions are untouched
+
+
+def test_authorizer_denies_when_redis_is_unreachable(cloud: WsConnections, monkeypatch: pytest.MonkeyPatch) -> None:
+    token = issue_token(USER, jwt_key(get_settings()), datetime.now(UTC), 600)
+    monkeypatch.setenv("QC_REDIS_URL", "redis://127.0.0.1:1/0")  # revocations cannot be read: fail closed
+    get_settings.cache_clear()
+    result = authorizer.handler({"methodArn": "arn:x", "queryStringParameters": {"token": token}}, None)
+    assert result["policyDocument"]["Statement"][0]["Effect"] == "Deny"
 
 
 def test_authorizer_denies_when_the_key_is_unreadable(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -86,6 +86,14 @@ def test_websocket_connect_is_authorised_by_the_token_in_the_query_string(templa
     assert by_key["$connect"]["AuthorizationType"] == "CUSTOM"
 
 
+def test_only_the_websocket_authorizer_runs_in_the_vpc(templates: dict[str, Template]) -> None:
+    # it reads the revoked tokens in Redis; the other three touch only DynamoDB and the Management API
+    functions = templates["websocket"].find_resources("AWS::Lambda::Function")
+    in_vpc = {fn["Properties"]["ImageConfig"]["Command"][0]: "VpcConfig" in fn["Properties"] for fn in functions.values()}
+    assert in_vpc == {HANDLERS["ws_authorizer"]: True, HANDLERS["ws_connect"]: False,
+                      HANDLERS["ws_default"]: False, HANDLERS["ws_disconnect"]: False}
+
+
 def test_jwt_key_is_generated_as_32_random_bytes_in_hex(templates: dict[str, Template]) -> None:
     secrets = templates["data"].find_resources("AWS::SecretsManager::Secret")
     generators = [s["Properties"]["GenerateSecretString"] for s in secrets.values()
