@@ -1,8 +1,9 @@
 """``make bench``: every ``benchmarks/bench_*.py`` module's ``run()``, in one process.
 
-Each module prints its own table, timing ours and the named alternative in
-the same run and printing the ratio, so the numbers compare like with like.
-``python -m benchmarks indicators ticks`` runs only the modules named.
+Each module prints its own table: ours timed against the named alternative in
+the same run, with the ratio, so the numbers compare like with like, or (the
+daemon) against the goal it must meet. ``python -m benchmarks indicators daemon``
+runs only the modules named.
 """
 from __future__ import annotations
 

@@ -14,6 +14,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from shared.domain.ctp_quotes import Quote
+
 
 class Marker:
     """A control item in the feed, in order with the ticks around it."""
@@ -30,8 +32,9 @@ END_OF_SOURCE = Marker("end_of_source")  # nothing more will come
 
 
 class MarketSource(Protocol):
-    """Anything that puts CTP DepthMarketData dicts into a feed from its own thread: the replay
-    source now, the CTP MdSpi later. It marks END_OF_SOURCE on the feed when it is done or stopped."""
+    """Anything that puts market data into a feed from its own thread: the CTP MdSession (parsed
+    ``Quote``s, or a fields dict the fast parser did not take) and the replay source (CTP fields dicts).
+    It marks END_OF_SOURCE on the feed when it is done or stopped."""
 
     def start(self, feed: TickFeed) -> None: ...
 
@@ -48,13 +51,13 @@ class TickFeed:
         # _waiting counts the items not yet taken by get_batch (the producer waits while it is at the bound)
         self._lock = threading.Lock()
         self._room = threading.Condition(self._lock)
-        self._pending: list[Mapping[str, Any] | Marker] = []
+        self._pending: list[Quote | Mapping[str, Any] | Marker] = []
         self._waiting = 0
         self._scheduled = False
-        self._ready: list[Mapping[str, Any] | Marker] = []
+        self._ready: list[Quote | Mapping[str, Any] | Marker] = []
         self._arrived = asyncio.Event()
 
-    def put(self, fields: Mapping[str, Any]) -> bool:
+    def put(self, item: Quote | Mapping[str, Any]) -> bool:
         """Called from the producer's thread; False when the feed was closed meanwhile."""
         with self._lock:  # _room's lock: the condition's own __enter__ is a Python call, per tick
             while self._waiting >= self._max_pending:
@@ -64,7 +67,7 @@ class TickFeed:
             if self._closed:
                 return False
             self._waiting += 1
-            self._pending.append(fields)
+            self._pending.append(item)
             if self._scheduled:
                 return True
             self._scheduled = True
@@ -91,9 +94,11 @@ class TickFeed:
 
     def close(self) -> None:
         """Release a producer blocked in ``put`` (shutdown)."""
-        self._closed = True
+        with self._room:
+            self._closed = True
+            self._room.notify_all()
 
-    async def get_batch(self, max_items: int = 1000) -> list[Mapping[str, Any] | Marker]:
+    async def get_batch(self, max_items: int = 1000) -> list[Quote | Mapping[str, Any] | Marker]:
         """Wait for one item, then take whatever else is queued, up to ``max_items``."""
         while not self._ready:
             self._arrived.clear()

@@ -18,6 +18,7 @@ YOUNG_THRESHOLD = 20_000
 
 def tune_gc() -> None:
     """Call once start-up is done, before the first tick."""
+    gc.collect()  # start-up's garbage is freed, not frozen with the rest
     gc.freeze()
     _, middle, old = gc.get_threshold()
     gc.set_threshold(YOUNG_THRESHOLD, middle, old)

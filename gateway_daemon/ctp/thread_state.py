@@ -7,7 +7,9 @@ state and the second deletes it, for every callback. That cost about 0.8 us a
 tick, and everything kept per thread (``threading.local``) was lost between
 callbacks. ``keep_thread_state()`` takes one more hold on the state the first
 time it runs on a thread, so the director's own pair no longer brings the count
-to zero and the state lives as long as the thread.
+to zero and the state lives as long as the thread. The hold is never given back:
+a CTP thread lives as long as its API object, one per session for the process's
+life, so what stays behind is one small thread state per API ever created.
 """
 from __future__ import annotations
 
