@@ -269,10 +269,11 @@ def _tick_counts() -> tuple[int, int]:
         sys.exit(f"bench_daemon: BENCH_DAEMON_TICKS takes a whole number, BENCH_DAEMON_SUSTAIN_S seconds ({exc})")
     if not 1000 <= n <= most:
         sys.exit(f"bench_daemon: BENCH_DAEMON_TICKS={n} is outside 1,000..{most:,} (one synthetic session day)")
-    if not 0 < seconds * GOAL <= most:
-        sys.exit(f"bench_daemon: BENCH_DAEMON_SUSTAIN_S={seconds:g} is outside (0, {most // GOAL}] seconds: "
-                 f"{GOAL:,} ticks a second for longer than one synthetic session day holds")
-    return n, int(seconds * GOAL)
+    sustained = int(seconds * GOAL) // 2 * 2  # an even count: the two processes take half each
+    if not 1000 <= sustained <= most:
+        sys.exit(f"bench_daemon: BENCH_DAEMON_SUSTAIN_S={seconds:g} is outside 0.02..{most // GOAL} seconds "
+                 f"(at {GOAL:,} ticks a second, one synthetic session day holds {most // GOAL} s)")
+    return n, sustained
 
 
 def _seconds(value: float | None) -> str:
