@@ -20,11 +20,14 @@ second of its callback. ``BENCH_DAEMON_TICKS`` (300,000) sizes the other runs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
+import io
 import os
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -223,7 +226,21 @@ def _run(n_ticks: int, rate: float | None, redis_url: str, db_url: str, state_di
                 "rate": pg_sink.ticks_written / elapsed, "p50_ms": float(np.percentile(delays_ms, 50)),
                 "p99_ms": float(np.percentile(delays_ms, 99)), "dropped": sum(pipeline.dropped.values())}
 
-    return asyncio.run(main())
+    with _daemon_logs_held():
+        return asyncio.run(main())
+
+
+@contextlib.contextmanager
+def _daemon_logs_held() -> Iterator[None]:
+    """The daemon's JSON log lines (md_starting, md_stopped, ...) stay off the bench's output, unless the run
+    fails: then they are written out before the error."""
+    held = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(held):
+            yield
+    except BaseException:
+        sys.__stderr__.write(held.getvalue())
+        raise
 
 
 def _run_shard(args: tuple[Any, ...]) -> dict[str, Any]:
