@@ -68,12 +68,12 @@ def test_each_handler_path_names_a_real_function(handler: str) -> None:
 
 def test_http_api_serves_the_stage_the_app_strips(templates: dict[str, Template]) -> None:
     http = templates["http"]
-    http.has_resource_properties("AWS::ApiGatewayV2::Stage", {
+    assert http.find_resources("AWS::ApiGatewayV2::Stage", {"Properties": {
         "StageName": "dev", "AutoDeploy": True,
-        "DefaultRouteSettings": {"ThrottlingRateLimit": 50, "ThrottlingBurstLimit": 100}})
-    http.has_resource_properties("AWS::Lambda::Function", {
+        "DefaultRouteSettings": {"ThrottlingRateLimit": 50, "ThrottlingBurstLimit": 100}}})
+    assert http.find_resources("AWS::Lambda::Function", {"Properties": {
         "ImageConfig": {"Command": [HANDLERS["api"]]},
-        "Environment": {"Variables": Match.object_like({"QC_API_STAGE": "/dev"})}})
+        "Environment": {"Variables": Match.object_like({"QC_API_STAGE": "/dev"})}}})
 
 
 def test_websocket_connect_is_authorised_by_the_token_in_the_query_string(templates: dict[str, Template]) -> None:
@@ -105,17 +105,17 @@ def test_jwt_key_is_generated_as_32_random_bytes_in_hex(templates: dict[str, Tem
 
 
 def test_daemon_runs_as_exactly_one_task(templates: dict[str, Template]) -> None:
-    templates["daemon"].has_resource_properties("AWS::ECS::Service", {
+    assert templates["daemon"].find_resources("AWS::ECS::Service", {"Properties": {
         "DesiredCount": 1,
-        "DeploymentConfiguration": Match.object_like({"MaximumPercent": 100, "MinimumHealthyPercent": 0})})
+        "DeploymentConfiguration": Match.object_like({"MaximumPercent": 100, "MinimumHealthyPercent": 0})}})
 
 
 def test_daemon_task_has_two_cpus_for_two_market_data_processes(templates: dict[str, Template]) -> None:
-    templates["daemon"].has_resource_properties("AWS::ECS::TaskDefinition", {
+    assert templates["daemon"].find_resources("AWS::ECS::TaskDefinition", {"Properties": {
         "Cpu": "2048",
         "ContainerDefinitions": [Match.object_like({
             "StopTimeout": 60,
-            "Environment": Match.array_with([{"Name": "QC_DAEMON_MD_PROCESSES", "Value": "2"}])})]})
+            "Environment": Match.array_with([{"Name": "QC_DAEMON_MD_PROCESSES", "Value": "2"}])})]}})
 
 
 
