@@ -124,6 +124,7 @@ class FakeMdApi:
         self.released = False
         self._struct = mdapi.CThostFtdcDepthMarketDataField()
         self._on_depth = _director_on_depth()
+        self._target: tuple[Any, int | None] = (None, None)
 
     @property
     def through_director(self) -> bool:
@@ -132,6 +133,9 @@ class FakeMdApi:
     # the API our code calls
     def RegisterSpi(self, spi: Any) -> None:
         self.spi = spi
+        # decided once here, not per quote: the SPI and the address its director is entered at, if any
+        address = int(spi.this) if self._on_depth is not None and _has_director(spi) else None
+        self._target = (spi, address)
 
     def RegisterFront(self, front: str) -> None:
         self.fronts.append(front)
@@ -193,13 +197,13 @@ class FakeMdApi:
         """One DepthMarketData on the caller's thread (the benchmark's path, with a reused structure). It
         enters the SPI the way CTP does, through SWIG's C++ director (``through_director``), where the
         library exports it."""
-        spi = self.spi  # held while it is called: the daemon may unregister it meanwhile
+        spi, address = self._target  # one read: the daemon may unregister the SPI meanwhile
         if spi is None:
             return
-        if self._on_depth is None or not _has_director(spi):
+        if address is None:
             spi.OnRtnDepthMarketData(struct)
         else:
-            self._on_depth(int(spi.this), int(struct.this))
+            self._on_depth(address, int(struct.this))  # type: ignore[misc]
 
     def drain(self) -> None:
         self.thread.drain()
